@@ -1,0 +1,120 @@
+/** Parties and their players in PostgreSQL: the durable record of every game. */
+import type { PartyMeta } from '../../game/types.js';
+import type { Database, Queryable } from './db.js';
+
+export interface PartyRow {
+  party_id: string;
+  game_id: string;
+  player_id: string;
+  category: string;
+  rounds: number;
+  timeout_s: number;
+  reveal_seconds: number;
+  max_players: number;
+  start_mode: 'auto' | 'host';
+  visibility: 'public' | 'private';
+  join_code: string;
+  question_ids: number[];
+  status: 'live' | 'finished' | 'abandoned' | 'expired';
+  created_at: Date;
+  finished_at: Date | null;
+}
+
+const PARTY_COLUMNS = `party_id::text AS party_id, game_id::text AS game_id, player_id, category, rounds, timeout_s,
+  reveal_seconds, max_players, start_mode, visibility, join_code, question_ids, status, created_at, finished_at`;
+
+/** Writes the party and its host's `party_players` row in one transaction. */
+export async function insertParty(db: Database, meta: PartyMeta, hostTokenHash: string): Promise<void> {
+  const s = meta.settings;
+  await db.transaction(async (tx) => {
+    await tx.query(
+      `INSERT INTO parties (party_id, game_id, player_id, category, rounds, timeout_s, reveal_seconds, max_players,
+                            start_mode, visibility, join_code, question_ids, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::int[], to_timestamp($13::float8 / 1000))`,
+      [
+        meta.partyId, meta.gameId, meta.host, s.category, s.rounds, s.timeoutSeconds, s.revealSeconds, s.maxPlayers,
+        s.startMode, s.visibility, meta.joinCode, meta.questions.map((q) => q.id), meta.createdAt,
+      ],
+    );
+    await tx.query('INSERT INTO party_players (party_id, user_id, score, token_hash) VALUES ($1, $2, 0, $3)', [
+      meta.partyId, meta.host, hostTokenHash,
+    ]);
+  });
+}
+
+/** Removes a party whose live state could not be created (compensation for a failed init). */
+export async function deleteParty(db: Queryable, partyId: string): Promise<void> {
+  await db.query('DELETE FROM parties WHERE party_id = $1', [partyId]);
+}
+
+/** Adds a player; false when the player already has a row. */
+export async function insertPlayer(db: Queryable, partyId: string, userId: string, tokenHash: string): Promise<boolean> {
+  const res = await db.query(
+    'INSERT INTO party_players (party_id, user_id, score, token_hash) VALUES ($1, $2, 0, $3) ON CONFLICT DO NOTHING',
+    [partyId, userId, tokenHash],
+  );
+  return res.rowCount === 1;
+}
+
+export async function getParty(db: Queryable, partyId: string): Promise<PartyRow | null> {
+  const { rows } = await db.query<PartyRow>(`SELECT ${PARTY_COLUMNS} FROM parties WHERE party_id = $1`, [partyId]);
+  return rows[0] ?? null;
+}
+
+export async function getPartyByGame(db: Queryable, gameId: string): Promise<PartyRow | null> {
+  const { rows } = await db.query<PartyRow>(`SELECT ${PARTY_COLUMNS} FROM parties WHERE game_id = $1`, [gameId]);
+  return rows[0] ?? null;
+}
+
+export async function getPlayers(
+  db: Queryable,
+  partyId: string,
+): Promise<{ user_id: string; score: number; token_hash: string | null }[]> {
+  const { rows } = await db.query<{ user_id: string; score: number; token_hash: string | null }>(
+    'SELECT user_id, score, token_hash FROM party_players WHERE party_id = $1 ORDER BY score DESC, user_id',
+    [partyId],
+  );
+  return rows;
+}
+
+/** Marks a party that is no longer live; only the first caller changes anything. */
+export async function markEnded(db: Queryable, partyId: string, status: 'expired' | 'abandoned' | 'finished'): Promise<boolean> {
+  const res = await db.query(
+    "UPDATE parties SET status = $2, finished_at = now() WHERE party_id = $1 AND status = 'live'",
+    [partyId, status],
+  );
+  return res.rowCount === 1;
+}
+
+/** Live public parties, newest first, optionally of one category. */
+export async function listLivePublic(
+  db: Queryable,
+  opts: { category?: string; limit: number; before?: Date },
+): Promise<PartyRow[]> {
+  const params: unknown[] = [opts.limit];
+  let where = "status = 'live' AND visibility = 'public'";
+  if (opts.category !== undefined) {
+    params.push(opts.category);
+    where += ` AND category = $${params.length}`;
+  }
+  if (opts.before) {
+    params.push(opts.before);
+    where += ` AND created_at < $${params.length}`;
+  }
+  const { rows } = await db.query<PartyRow>(
+    `SELECT ${PARTY_COLUMNS} FROM parties WHERE ${where} ORDER BY created_at DESC LIMIT $1`,
+    params,
+  );
+  return rows;
+}
+
+export async function questionTexts(
+  db: Queryable,
+  ids: number[],
+): Promise<Map<number, { question: string; answer: string; choices: string[] }>> {
+  const { rows } = await db.query<{ id: number; question: string; answer: string; choice1: string; choice2: string; choice3: string }>(
+    'SELECT id, question, answer, choice1, choice2, choice3 FROM questions WHERE id = ANY($1::int[])',
+    [ids],
+  );
+  return new Map(rows.map((r) => [r.id, { question: r.question, answer: r.answer, choices: [r.answer, r.choice1, r.choice2, r.choice3] }]));
+}

@@ -1,0 +1,102 @@
+/** The question bank in PostgreSQL: insert without duplicates, and draw at random by index. */
+import { distinctPositions, normaliseText, type QuestionInput } from '../../game/questions.js';
+import type { Database, Queryable } from './db.js';
+
+export interface QuestionRow {
+  id: number;
+  question: string;
+  answer: string;
+  choice1: string;
+  choice2: string;
+  choice3: string;
+  category: string;
+}
+
+export interface InsertOutcome {
+  inserted: number;
+  /** Indexes (into the input) skipped because the same text is already in that category. */
+  duplicates: number[];
+}
+
+/**
+ * Inserts questions, skipping those whose normalised text already exists in their category.
+ * Each category's counter row is locked while its positions are handed out, so concurrent
+ * imports keep `category_seq` dense (1..question_count), which the random draw relies on.
+ */
+export async function insertQuestions(db: Database, items: QuestionInput[]): Promise<InsertOutcome> {
+  const byCategory = new Map<string, number[]>();
+  items.forEach((q, i) => {
+    const list = byCategory.get(q.category) ?? [];
+    list.push(i);
+    byCategory.set(q.category, list);
+  });
+  const duplicates: number[] = [];
+  let inserted = 0;
+  await db.transaction(async (tx) => {
+    // Lock categories in a fixed order so two imports cannot deadlock.
+    for (const category of [...byCategory.keys()].sort()) {
+      await tx.query('INSERT INTO categories (category) VALUES ($1) ON CONFLICT DO NOTHING', [category]);
+      const { rows } = await tx.query<{ n: number }>(
+        'SELECT question_count AS n FROM categories WHERE category = $1 FOR UPDATE',
+        [category],
+      );
+      let seq = rows[0]!.n;
+      for (const index of byCategory.get(category)!) {
+        const q = items[index]!;
+        const res = await tx.query(
+          `INSERT INTO questions (question, answer, choice1, choice2, choice3, category, category_seq, question_norm)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+           ON CONFLICT (category, question_norm) DO NOTHING RETURNING id`,
+          [q.question, q.answer, q.choice1, q.choice2, q.choice3, category, seq + 1, normaliseText(q.question)],
+        );
+        if (res.rows.length) {
+          seq += 1;
+          inserted += 1;
+        } else duplicates.push(index);
+      }
+      await tx.query('UPDATE categories SET question_count = $2 WHERE category = $1', [category, seq]);
+    }
+  });
+  return { inserted, duplicates };
+}
+
+export async function countQuestions(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM questions');
+  return rows[0]!.n;
+}
+
+export async function listCategories(db: Queryable): Promise<{ category: string; questions: number }[]> {
+  const { rows } = await db.query<{ category: string; questions: number }>(
+    'SELECT category, question_count AS questions FROM categories WHERE question_count > 0 ORDER BY category',
+  );
+  return rows;
+}
+
+/**
+ * Draws `count` distinct random questions of a category, or null when it has fewer.
+ * Picks random positions in 1..question_count and fetches them through the
+ * (category, category_seq) index: O(count · log n), whatever the size of the table.
+ */
+export async function drawQuestions(
+  db: Queryable,
+  category: string,
+  count: number,
+  random: () => number = Math.random,
+): Promise<QuestionRow[] | null> {
+  const { rows: cat } = await db.query<{ n: number }>('SELECT question_count AS n FROM categories WHERE category = $1', [
+    category,
+  ]);
+  const total = cat[0]?.n ?? 0;
+  if (total < count) return null;
+  const positions = distinctPositions(total, count, random);
+  const { rows } = await db.query<QuestionRow & { seq: number }>(
+    `SELECT id, question, answer, choice1, choice2, choice3, category, category_seq AS seq
+       FROM questions WHERE category = $1 AND category_seq = ANY($2::int[])`,
+    [category, positions],
+  );
+  if (rows.length < count) return null; // positions go missing only if rows were deleted by hand
+  // Keep the random order of the drawn positions rather than the index order.
+  const order = new Map(positions.map((p, i) => [p, i]));
+  rows.sort((a, b) => order.get(a.seq)! - order.get(b.seq)!);
+  return rows.map(({ seq: _seq, ...q }) => q);
+}

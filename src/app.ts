@@ -1,0 +1,137 @@
+/**
+ * buildApp(config) -> { app, close }: opens the adapters for the configured mode and wires
+ * them into the routes. Listening and signals belong to server.ts; tests call this directly.
+ */
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Config } from './config.js';
+import { openAdapters, type Adapters } from './adapters/index.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { HttpError } from './http/errors.js';
+import { PartyService } from './live/party-service.js';
+import { redactQueryToken } from './redact.js';
+import { partyRoutes } from './http/party-routes.js';
+import { questionRoutes } from './http/question-routes.js';
+import { opsRoutes } from './http/ops-routes.js';
+import { ErrorBody, PartyState } from './http/schemas.js';
+
+export interface AppContext {
+  config: Config;
+  adapters: Adapters;
+  metrics: Metrics;
+  parties: PartyService;
+}
+
+export interface BuiltApp {
+  app: FastifyInstance;
+  ctx: AppContext;
+  close(): Promise<void>;
+}
+
+export type App = ReturnType<typeof createFastify>;
+
+function createFastify(config: Config) {
+  return Fastify({
+    bodyLimit: config.httpBodyLimitBytes,
+    logger: {
+      level: config.logLevel,
+      // Tokens travel in the WebSocket URL's query string: never log them.
+      serializers: {
+        req: (req) => ({ method: req.method, url: redactQueryToken(req.url), remoteAddress: req.ip }),
+      },
+      redact: ['req.headers.authorization'],
+    },
+    ajv: { customOptions: { coerceTypes: false, allErrors: false } },
+    return503OnClosing: true,
+    forceCloseConnections: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+}
+
+/** Maps every failure to `{detail, code}` with a 4xx status, or a logged 500/503. */
+function errorReply(err: FastifyError | HttpError | Error): { status: number; code: string; detail: string } {
+  if (err instanceof HttpError) return { status: err.statusCode, code: err.code, detail: err.message };
+  const fe = err as FastifyError;
+  if (fe.validation) {
+    const first = fe.validation[0];
+    const where = first?.instancePath ? first.instancePath.replace(/^\//, '').replaceAll('/', '.') : fe.validationContext ?? 'body';
+    const field = first?.params && 'missingProperty' in first.params ? String(first.params.missingProperty) : where;
+    return { status: 422, code: 'validation_error', detail: `${field}: ${first?.message ?? 'invalid'}` };
+  }
+  switch (fe.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { status: 413, code: 'payload_too_large', detail: 'request body is too large' };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { status: 415, code: 'unsupported_media_type', detail: 'send application/json' };
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { status: 422, code: 'validation_error', detail: 'body: must be a JSON object' };
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return { status: 400, code: 'invalid_json', detail: 'request body is not valid JSON' };
+  }
+  if (err instanceof SyntaxError) return { status: 400, code: 'invalid_json', detail: 'request body is not valid JSON' };
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return { status: fe.statusCode, code: (fe.code ?? 'bad_request').toLowerCase(), detail: fe.message };
+  }
+  return { status: 500, code: 'internal_error', detail: 'internal error' };
+}
+
+export async function buildApp(config: Config): Promise<BuiltApp> {
+  const app = createFastify(config);
+  const adapters = await openAdapters(config, app.log);
+  const metrics = createMetrics();
+  const parties = new PartyService({
+    config,
+    db: adapters.db,
+    store: adapters.store,
+    onPlayerJoined: () => metrics.playersJoined.inc(),
+  });
+  const ctx: AppContext = { config, adapters, metrics, parties };
+
+  app.addSchema(ErrorBody);
+  app.addSchema(PartyState);
+
+  app.setErrorHandler((err, req, reply) => {
+    const { status, code, detail } = errorReply(err as Error);
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    void reply.status(status).send({ detail, code });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void reply.status(404).send({ detail: `no route ${req.method} ${redactQueryToken(req.url.split('?')[0] ?? '')}`, code: 'not_found' });
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    metrics.httpRequests
+      .labels(req.method, req.routeOptions.url ?? 'unmatched', String(reply.statusCode))
+      .observe(reply.elapsedTime / 1000);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Quiz party server',
+        version: '1.0.0',
+        description: 'HTTP API of the real-time quiz server. The live game runs over WebSocket at /ws/{party_id}: see docs/protocol.md.',
+      },
+      components: { securitySchemes: { admin: { type: 'http', scheme: 'bearer' } } },
+    },
+    refResolver: { buildLocalReference: (json, _base, _frag, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(partyRoutes(ctx));
+  await app.register(questionRoutes(ctx));
+  await app.register(opsRoutes(ctx));
+
+  let closed = false;
+  return {
+    app,
+    ctx,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await app.close();
+      await adapters.close();
+    },
+  };
+}

@@ -1,0 +1,210 @@
+/**
+ * Creating, joining and reading parties: the HTTP half of the game. Writes PostgreSQL
+ * (the durable record) and the PartyStore (the live state) and keeps them consistent.
+ */
+import { randomInt, randomUUID } from 'node:crypto';
+import type { Config } from '../config.js';
+import { partyView, LOBBY } from '../game/rules.js';
+import { shuffle } from '../game/questions.js';
+import type { PartyMeta, PartySettings, PartyStateView } from '../game/types.js';
+import type { Database } from '../adapters/postgres/db.js';
+import { drawQuestions } from '../adapters/postgres/questions-repo.js';
+import * as parties from '../adapters/postgres/parties-repo.js';
+import type { PartyStore } from '../ports.js';
+import { HttpError, notFound } from '../http/errors.js';
+import { issueToken } from './tokens.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isUuid = (s: string): boolean => UUID.test(s);
+export const isJoinCode = (s: string): boolean => /^[0-9]{6}$/.test(s);
+
+export interface PartyServiceDeps {
+  config: Config;
+  db: Database;
+  store: PartyStore;
+  clock?: () => number;
+  /** Called after a player's join is durable (the live engine broadcasts it). */
+  onPlayerJoined?: (partyId: string, userId: string) => void;
+}
+
+export interface PartyListing {
+  party_id: string;
+  join_code: string;
+  host: string;
+  category: string;
+  rounds: number;
+  timeout: number;
+  status: string;
+  players: number;
+  max_players: number;
+}
+
+export class PartyService {
+  private readonly clock: () => number;
+
+  constructor(private readonly deps: PartyServiceDeps) {
+    this.clock = deps.clock ?? Date.now;
+  }
+
+  async create(hostId: string, settings: PartySettings): Promise<{ party_id: string; game_id: string; join_code: string; token: string }> {
+    const { db, store, config } = this.deps;
+    const drawn = await drawQuestions(db, settings.category, settings.rounds);
+    if (!drawn) {
+      throw new HttpError(
+        422,
+        'not_enough_questions',
+        `category ${JSON.stringify(settings.category)} has fewer than ${settings.rounds} questions`,
+      );
+    }
+    const partyId = randomUUID();
+    const ttlMs = config.lobbyTtlSeconds * 1000;
+    const joinCode = await this.claimCode(partyId, ttlMs);
+    const { token, hash } = issueToken(hostId);
+    const meta: PartyMeta = {
+      partyId,
+      gameId: randomUUID(),
+      joinCode,
+      host: hostId,
+      settings,
+      createdAt: this.clock(),
+      questions: drawn.map((q) => ({
+        id: q.id,
+        question: q.question,
+        answer: q.answer,
+        choices: shuffle([q.answer, q.choice1, q.choice2, q.choice3]),
+      })),
+    };
+    await parties.insertParty(db, meta, hash);
+    try {
+      await store.create(meta, hash, ttlMs);
+    } catch (err) {
+      await parties.deleteParty(db, partyId).catch(() => undefined);
+      throw err;
+    }
+    return { party_id: partyId, game_id: meta.gameId, join_code: joinCode, token };
+  }
+
+  /** A 6-digit code no other live party holds. 900,000 codes: collisions are rare, retries cheap. */
+  private async claimCode(partyId: string, ttlMs: number): Promise<string> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const code = String(randomInt(100_000, 1_000_000));
+      if (await this.deps.store.claimJoinCode(code, partyId, ttlMs)) return code;
+    }
+    throw new HttpError(503, 'no_join_code', 'no free join code; try again');
+  }
+
+  async join(partyId: string, userId: string): Promise<{ message: string; game_id: string; token: string }> {
+    if (!isUuid(partyId)) throw notFound();
+    const { db, store } = this.deps;
+    const partyRow = await parties.getParty(db, partyId);
+    if (!partyRow || partyRow.status !== 'live') throw notFound();
+    const { token, hash } = issueToken(userId);
+    const outcome = await store.join(partyId, userId, hash);
+    if (outcome === 'party_not_found') throw notFound();
+    if (outcome === 'already_joined') throw new HttpError(400, 'already_joined', `${userId} is already in this party`);
+    if (outcome === 'party_full') throw new HttpError(409, 'party_full', 'the party has reached max_players');
+    try {
+      const added = await parties.insertPlayer(db, partyId, userId, hash);
+      if (!added) {
+        await store.removePlayer(partyId, userId);
+        throw new HttpError(400, 'already_joined', `${userId} is already in this party`);
+      }
+    } catch (err) {
+      if (!(err instanceof HttpError)) await store.removePlayer(partyId, userId).catch(() => undefined);
+      throw err;
+    }
+    this.deps.onPlayerJoined?.(partyId, userId);
+    return { message: 'Joined party successfully', game_id: partyRow.game_id, token };
+  }
+
+  async resolveCode(code: string): Promise<{ party_id: string }> {
+    if (!isJoinCode(code)) throw notFound();
+    const partyId = await this.deps.store.resolveJoinCode(code);
+    if (!partyId) throw notFound();
+    return { party_id: partyId };
+  }
+
+  /** The party state: live from the store, or the final record from PostgreSQL. */
+  async state(partyId: string): Promise<PartyStateView> {
+    if (!isUuid(partyId)) throw notFound();
+    const now = this.clock();
+    const snap = await this.deps.store.load(partyId, now);
+    if (snap) return partyView({ ...snap, now });
+    return this.finishedState(partyId);
+  }
+
+  async finishedState(partyId: string): Promise<PartyStateView> {
+    const { db } = this.deps;
+    const row = await parties.getParty(db, partyId);
+    if (!row) throw notFound();
+    // Live in PostgreSQL but gone from the store: the lobby expired.
+    if (row.status === 'live') await parties.markEnded(db, partyId, 'expired');
+    const players = await parties.getPlayers(db, partyId);
+    const lastId = row.question_ids[row.question_ids.length - 1];
+    const last = lastId === undefined ? undefined : (await parties.questionTexts(db, [lastId])).get(lastId);
+    const view = partyView({
+      meta: {
+        partyId: row.party_id,
+        gameId: row.game_id,
+        joinCode: row.join_code,
+        host: row.player_id,
+        createdAt: row.created_at.getTime(),
+        settings: settingsOf(row),
+        questions: [],
+      },
+      phase: { ...LOBBY, status: 'finished', round: row.rounds },
+      players: players.map((p) => ({ userId: p.user_id, score: p.score })),
+      connected: new Set(),
+      answered: new Set(),
+      now: this.clock(),
+    });
+    if (last) {
+      view.question = last.question;
+      view.choices = last.choices;
+      view.correct_answer = last.answer;
+    }
+    return view;
+  }
+
+  async list(filter: { status?: string; category?: string; limit: number }): Promise<PartyListing[]> {
+    const out: PartyListing[] = [];
+    let before: Date | undefined;
+    // Status lives in the store, so filter page by page until the list is full.
+    for (let page = 0; page < 10 && out.length < filter.limit; page++) {
+      const rows = await parties.listLivePublic(this.deps.db, { category: filter.category, limit: 100, before });
+      if (!rows.length) break;
+      before = rows[rows.length - 1]!.created_at;
+      const live = new Map((await this.deps.store.summaries(rows.map((r) => r.party_id))).map((s) => [s.partyId, s]));
+      for (const r of rows) {
+        const s = live.get(r.party_id);
+        if (!s || s.status === 'finished' || (filter.status && s.status !== filter.status)) continue;
+        out.push({
+          party_id: r.party_id,
+          join_code: r.join_code,
+          host: r.player_id,
+          category: r.category,
+          rounds: r.rounds,
+          timeout: r.timeout_s,
+          status: s.status,
+          players: s.players,
+          max_players: r.max_players,
+        });
+        if (out.length >= filter.limit) break;
+      }
+      if (rows.length < 100) break;
+    }
+    return out;
+  }
+}
+
+export function settingsOf(row: parties.PartyRow): PartySettings {
+  return {
+    category: row.category,
+    rounds: row.rounds,
+    timeoutSeconds: row.timeout_s,
+    startMode: row.start_mode,
+    revealSeconds: row.reveal_seconds,
+    maxPlayers: row.max_players,
+    visibility: row.visibility,
+  };
+}
