@@ -15,6 +15,9 @@ import { redactQueryToken } from './redact.js';
 import { partyRoutes } from './http/party-routes.js';
 import { questionRoutes } from './http/question-routes.js';
 import { opsRoutes } from './http/ops-routes.js';
+import { resultRoutes } from './http/result-routes.js';
+import { wsGateway } from './ws/gateway.js';
+import { LiveEngine } from './live/engine.js';
 import { ErrorBody, PartyState } from './http/schemas.js';
 
 export interface AppContext {
@@ -22,6 +25,7 @@ export interface AppContext {
   adapters: Adapters;
   metrics: Metrics;
   parties: PartyService;
+  engine: LiveEngine;
 }
 
 export interface BuiltApp {
@@ -80,13 +84,25 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
   const app = createFastify(config);
   const adapters = await openAdapters(config, app.log);
   const metrics = createMetrics();
+  const engine = new LiveEngine({
+    config,
+    store: adapters.store,
+    bus: adapters.bus,
+    deadlines: adapters.deadlines,
+    db: adapters.db,
+    metrics,
+    log: app.log,
+  });
   const parties = new PartyService({
     config,
     db: adapters.db,
     store: adapters.store,
-    onPlayerJoined: () => metrics.playersJoined.inc(),
+    onPlayerJoined: (partyId) => {
+      metrics.playersJoined.inc();
+      engine.playerJoined(partyId);
+    },
   });
-  const ctx: AppContext = { config, adapters, metrics, parties };
+  const ctx: AppContext = { config, adapters, metrics, parties, engine };
 
   app.addSchema(ErrorBody);
   app.addSchema(PartyState);
@@ -122,6 +138,9 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
   await app.register(partyRoutes(ctx));
   await app.register(questionRoutes(ctx));
   await app.register(opsRoutes(ctx));
+  await app.register(resultRoutes(ctx));
+  await app.register(wsGateway(ctx, engine));
+  engine.start();
 
   let closed = false;
   return {
@@ -130,6 +149,7 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
     async close() {
       if (closed) return;
       closed = true;
+      await engine.stop();
       await app.close();
       await adapters.close();
     },

@@ -15,6 +15,8 @@ export interface PartySnapshot {
   connected: Set<string>;
   /** Live connections of any kind, spectators included. */
   connections: number;
+  /** Since when the party has had no connection (set by `markVacant`), or null. */
+  vacantSince: number | null;
 }
 
 export interface PartySummary {
@@ -59,15 +61,19 @@ export interface PartyStore {
    * (status question, same round, `now` not past the deadline), and adds its points.
    */
   recordAnswerOnce(partyId: string, answer: RecordedAnswer, now: number): Promise<AnswerOutcome>;
+  /** The phase alone: a cheap read for judging an answer. */
+  phase(partyId: string): Promise<Phase | null>;
   /** Every accepted answer of the game, for the final write to PostgreSQL. */
   answers(partyId: string): Promise<RecordedAnswer[]>;
   /**
    * Marks one connection (`connId`, unique per process) of `userId` (or null for a spectator)
-   * as present until `expiresAt`; the first one also lifts the lobby expiry.
+   * as present until `expiresAt`; the first one also lifts the lobby expiry. Clears `vacantSince`.
    */
   markConnected(partyId: string, connId: string, userId: string | null, expiresAt: number): Promise<void>;
   /** Forgets a connection at once (clean disconnect). */
   markDisconnected(partyId: string, connId: string, userId: string | null): Promise<void>;
+  /** Records that the party has no connection since `now` unless already recorded; returns the recorded time. */
+  markVacant(partyId: string, now: number): Promise<number>;
   /** Deletes every key of the party and its join code. */
   delete(partyId: string): Promise<void>;
 }

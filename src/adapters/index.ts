@@ -1,13 +1,17 @@
 /** Chooses and opens the adapters for the configured mode. */
 import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
-import type { PartyStore } from '../ports.js';
+import type { Bus, Deadlines, PartyStore } from '../ports.js';
 import { redactUrl } from '../redact.js';
 import { openPglite, openPostgres, type Database } from './postgres/db.js';
 import { migrate, STARTUP_LOCK } from './postgres/migrate.js';
 import { seedBankIfEmpty } from '../questions/importer.js';
 import { MemoryPartyStore } from './memory/party-store.js';
 import { RedisPartyStore } from './redis/party-store.js';
+import { MemoryBus } from './memory/bus.js';
+import { MemoryDeadlines } from './memory/deadlines.js';
+import { RedisBus } from './redis/bus.js';
+import { RedisDeadlines } from './redis/deadlines.js';
 
 export interface Logger {
   info(obj: object | string, msg?: string): void;
@@ -18,6 +22,8 @@ export interface Logger {
 export interface Adapters {
   db: Database;
   store: PartyStore;
+  bus: Bus;
+  deadlines: Deadlines;
   /** The Redis command connection, or null in embedded mode. */
   redis: Redis | null;
   /** Checks every backing service; throws when one is unreachable. */
@@ -26,7 +32,8 @@ export interface Adapters {
 }
 
 export async function connectRedis(url: string, log?: Logger): Promise<Redis> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3, connectTimeout: 5000 });
+  // Auto-pipelining batches the many small commands issued in one tick into one round trip.
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3, connectTimeout: 5000, enableAutoPipelining: true });
   redis.on('error', (err: Error) => log?.warn({ err: err.message }, 'redis connection error'));
   try {
     await redis.connect();
@@ -74,15 +81,21 @@ export async function openAdapters(config: Config, log?: Logger): Promise<Adapte
     throw err;
   }
   const store: PartyStore = redis ? new RedisPartyStore(redis) : new MemoryPartyStore();
+  const bus: Bus = redis ? new RedisBus(redis) : new MemoryBus();
+  const deadlines: Deadlines = redis ? new RedisDeadlines(redis) : new MemoryDeadlines();
   return {
     db,
     store,
+    bus,
+    deadlines,
     redis,
     async ping() {
       await db.query('SELECT 1');
       if (redis) await redis.ping();
     },
     async close() {
+      await bus.close();
+      await deadlines.close();
       if (redis) await redis.quit().catch(() => redis?.disconnect());
       await db.close();
     },

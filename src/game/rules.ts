@@ -3,7 +3,7 @@
  * and returns the next phase or a refusal. Stores apply the result atomically; nothing
  * here touches a clock, a socket or a database.
  */
-import type { PartyMeta, PartySettings, Phase, PartyStateView, PlayerScore } from './types.js';
+import type { EndedHow, PartyMeta, PartySettings, Phase, PartyStateView, PlayerScore } from './types.js';
 
 export type Refusal<C extends string> = { ok: false; code: C; detail: string };
 
@@ -34,8 +34,20 @@ export function closeRound(phase: Phase, settings: PartySettings, now: number): 
 /** reveal -> next question, or finished after the last round's reveal. */
 export function advance(phase: Phase, settings: PartySettings, now: number): Phase | null {
   if (phase.status !== 'reveal') return null;
-  if (phase.round >= settings.rounds) return { ...phase, status: 'finished', deadline: null, revealEndsAt: null };
+  if (phase.round >= settings.rounds) return endGame(phase, 'finished');
   return openRound(phase.round + 1, settings, now);
+}
+
+/** Any phase -> finished, recording how the game ended. */
+export function endGame(phase: Phase, how: EndedHow): Phase {
+  return { ...phase, status: 'finished', deadline: null, revealEndsAt: null, endedHow: how };
+}
+
+/** True when at least one player is connected and every connected player has answered. */
+export function everyoneAnswered(connected: ReadonlySet<string>, answered: ReadonlySet<string>): boolean {
+  if (connected.size === 0) return false;
+  for (const u of connected) if (!answered.has(u)) return false;
+  return true;
 }
 
 /** The next automatic transition and when it is due, or null when only an event moves the party. */

@@ -41,7 +41,12 @@ export interface Phase {
   openedAt: number | null;
   deadline: number | null;
   revealEndsAt: number | null;
+  /** Set with status `finished`: how the game ended. */
+  endedHow?: EndedHow;
 }
+
+/** finished: played to the end; abandoned: everyone left mid-game; expired: never started. */
+export type EndedHow = 'finished' | 'abandoned' | 'expired';
 
 export interface PlayerScore {
   userId: string;

@@ -14,6 +14,7 @@ interface Entry {
   presence: Map<string, { userId: string | null; expiresAt: number }>; // connId ->
   /** Epoch ms after which the whole party is gone; null once someone connected. */
   expiresAt: number | null;
+  vacantSince: number | null;
 }
 
 export class MemoryPartyStore implements PartyStore {
@@ -70,6 +71,7 @@ export class MemoryPartyStore implements PartyStore {
       answers: new Map(),
       presence: new Map(),
       expiresAt: this.clock() + ttlMs,
+      vacantSince: null,
     });
   }
 
@@ -93,6 +95,7 @@ export class MemoryPartyStore implements PartyStore {
       answered,
       connected,
       connections,
+      vacantSince: e.vacantSince,
     };
   }
 
@@ -151,6 +154,11 @@ export class MemoryPartyStore implements PartyStore {
     return { ok: true, score, answeredCount };
   }
 
+  async phase(partyId: string): Promise<Phase | null> {
+    const e = this.get(partyId);
+    return e ? { ...e.phase } : null;
+  }
+
   async answers(partyId: string): Promise<RecordedAnswer[]> {
     return [...(this.get(partyId)?.answers.values() ?? [])].map((a) => ({ ...a }));
   }
@@ -160,12 +168,20 @@ export class MemoryPartyStore implements PartyStore {
     if (!e) return;
     e.presence.set(connId, { userId, expiresAt });
     e.expiresAt = null;
+    e.vacantSince = null;
     const c = this.codes.get(e.meta.joinCode);
     if (c?.partyId === partyId) c.expiresAt = null;
   }
 
   async markDisconnected(partyId: string, connId: string): Promise<void> {
     this.get(partyId)?.presence.delete(connId);
+  }
+
+  async markVacant(partyId: string, now: number): Promise<number> {
+    const e = this.get(partyId);
+    if (!e) return now;
+    e.vacantSince ??= now;
+    return e.vacantSince;
   }
 
   async delete(partyId: string): Promise<void> {

@@ -1,15 +1,16 @@
 /** PartyStore on Redis: one hash-tagged key family per party, Lua for every atomic step. */
 import type { Redis } from 'ioredis';
-import type { PartyMeta, Phase, PartyStatus, RecordedAnswer } from '../../game/types.js';
+import type { EndedHow, PartyMeta, Phase, PartyStatus, RecordedAnswer } from '../../game/types.js';
 import type { AnswerOutcome, JoinOutcome, PartySnapshot, PartyStore, PartySummary } from '../../ports.js';
 import { joinCodeKey, partyKeys } from './keys.js';
-import { CONNECT, JOIN, RECORD_ANSWER, TRANSITION } from './scripts.js';
+import { CONNECT, JOIN, MARK_VACANT, RECORD_ANSWER, TRANSITION } from './scripts.js';
 
 type Scripted = Redis & {
   quizJoin(k1: string, k2: string, k3: string, user: string, hash: string): Promise<string>;
   quizTransition(k1: string, k2: string, ...argv: string[]): Promise<number>;
   quizRecordAnswer(k1: string, k2: string, k3: string, k4: string, ...argv: string[]): Promise<[string, string?, number?]>;
   quizConnect(k1: string, k2: string, k3: string, k4: string, ...argv: string[]): Promise<string>;
+  quizMarkVacant(k1: string, now: string): Promise<string>;
 };
 
 function defineScripts(redis: Redis): Scripted {
@@ -19,12 +20,24 @@ function defineScripts(redis: Redis): Scripted {
     redis.defineCommand('quizTransition', { numberOfKeys: 2, lua: TRANSITION });
     redis.defineCommand('quizRecordAnswer', { numberOfKeys: 4, lua: RECORD_ANSWER });
     redis.defineCommand('quizConnect', { numberOfKeys: 4, lua: CONNECT });
+    redis.defineCommand('quizMarkVacant', { numberOfKeys: 1, lua: MARK_VACANT });
   }
   return r;
 }
 
 const num = (s: string | null | undefined): number | null => (s ? Number(s) : null);
 const str = (n: number | null): string => (n === null ? '' : String(n));
+
+function parsePhase(ph: (string | null)[]): Phase {
+  return {
+    status: ph[0] as PartyStatus,
+    round: Number(ph[1]),
+    openedAt: num(ph[2]),
+    deadline: num(ph[3]),
+    revealEndsAt: num(ph[4]),
+    ...(ph[5] ? { endedHow: ph[5] as EndedHow } : {}),
+  };
+}
 
 /** Immutable party metadata is parsed once per process and kept in a bounded cache. */
 const META_CACHE_MAX = 20_000;
@@ -92,7 +105,7 @@ export class RedisPartyStore implements PartyStore {
     const k = partyKeys(partyId);
     const res = await this.redis
       .multi()
-      .hmget(k.party, 'status', 'round', 'opened_at', 'deadline', 'reveal_ends_at')
+      .hmget(k.party, 'status', 'round', 'opened_at', 'deadline', 'reveal_ends_at', 'ended_how', 'vacant_since')
       .zrange(k.scores, 0, -1, 'WITHSCORES')
       .smembers(k.answered)
       .zrangebyscore(k.presence, `(${now}`, '+inf')
@@ -117,17 +130,12 @@ export class RedisPartyStore implements PartyStore {
     }
     return {
       meta,
-      phase: {
-        status: ph[0] as PartyStatus,
-        round: Number(ph[1]),
-        openedAt: num(ph[2]),
-        deadline: num(ph[3]),
-        revealEndsAt: num(ph[4]),
-      },
+      phase: parsePhase(ph),
       players,
       answered: new Set(answered),
       connected,
       connections: presence.length,
+      vacantSince: num(ph[6]),
     };
   }
 
@@ -173,6 +181,7 @@ export class RedisPartyStore implements PartyStore {
       str(to.openedAt),
       str(to.deadline),
       str(to.revealEndsAt),
+      to.endedHow ?? '',
     );
     return won === 1;
   }
@@ -192,6 +201,12 @@ export class RedisPartyStore implements PartyStore {
     );
     if (code !== 'ok') return { ok: false, code: code as 'round_closed' | 'already_answered' | 'not_a_player' };
     return { ok: true, score: Number(score), answeredCount: Number(count) };
+  }
+
+  async phase(partyId: string): Promise<Phase | null> {
+    const ph = await this.redis.hmget(partyKeys(partyId).party, 'status', 'round', 'opened_at', 'deadline', 'reveal_ends_at', 'ended_how');
+    if (!ph[0]) return null;
+    return parsePhase(ph);
   }
 
   async answers(partyId: string): Promise<RecordedAnswer[]> {
@@ -215,6 +230,10 @@ export class RedisPartyStore implements PartyStore {
 
   async markDisconnected(partyId: string, connId: string, userId: string | null): Promise<void> {
     await this.redis.zrem(partyKeys(partyId).presence, `${connId}\t${userId ?? ''}`);
+  }
+
+  async markVacant(partyId: string, now: number): Promise<number> {
+    return Number(await this.redis.quizMarkVacant(partyKeys(partyId).party, String(now)));
   }
 
   async delete(partyId: string): Promise<void> {

@@ -22,12 +22,12 @@ return 'ok'
 
 /**
  * Compare-and-set of the phase: exactly one caller moving from (status, round) wins.
- * KEYS: party, answered. ARGV: fromStatus, fromRound, toStatus, toRound, openedAt, deadline, revealEndsAt.
+ * KEYS: party, answered. ARGV: fromStatus, fromRound, toStatus, toRound, openedAt, deadline, revealEndsAt, endedHow.
  */
 export const TRANSITION = `
 local ph = redis.call('HMGET', KEYS[1], 'status', 'round')
 if ph[1] ~= ARGV[1] or ph[2] ~= ARGV[2] then return 0 end
-redis.call('HSET', KEYS[1], 'status', ARGV[3], 'round', ARGV[4], 'opened_at', ARGV[5], 'deadline', ARGV[6], 'reveal_ends_at', ARGV[7])
+redis.call('HSET', KEYS[1], 'status', ARGV[3], 'round', ARGV[4], 'opened_at', ARGV[5], 'deadline', ARGV[6], 'reveal_ends_at', ARGV[7], 'ended_how', ARGV[8])
 if ARGV[3] == 'question' then redis.call('DEL', KEYS[2]) end
 return 1
 `;
@@ -57,6 +57,7 @@ export const CONNECT = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return '' end
 redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', ARGV[3])
 redis.call('ZADD', KEYS[4], ARGV[2], ARGV[1])
+redis.call('HDEL', KEYS[1], 'vacant_since')
 if redis.call('PTTL', KEYS[1]) > 0 then
   redis.call('PERSIST', KEYS[1])
   redis.call('PERSIST', KEYS[2])
@@ -64,4 +65,11 @@ if redis.call('PTTL', KEYS[1]) > 0 then
   return redis.call('HGET', KEYS[1], 'join_code')
 end
 return ''
+`;
+
+/** KEYS: party. ARGV: now. Sets vacant_since unless set (never creates a missing party). */
+export const MARK_VACANT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return ARGV[1] end
+redis.call('HSETNX', KEYS[1], 'vacant_since', ARGV[1])
+return redis.call('HGET', KEYS[1], 'vacant_since')
 `;

@@ -1,0 +1,26 @@
+/** In-process fan-out for embedded mode: delivery on a later microtask, like a network would. */
+import type { Bus } from '../../ports.js';
+
+export class MemoryBus implements Bus {
+  private readonly subscribers = new Map<string, Set<(payload: string) => void>>();
+
+  async publish(partyId: string, payload: string): Promise<void> {
+    const subs = this.subscribers.get(partyId);
+    if (!subs) return;
+    for (const fn of [...subs]) queueMicrotask(() => fn(payload));
+  }
+
+  async subscribe(partyId: string, onMessage: (payload: string) => void): Promise<() => Promise<void>> {
+    let subs = this.subscribers.get(partyId);
+    if (!subs) this.subscribers.set(partyId, (subs = new Set()));
+    subs.add(onMessage);
+    return async () => {
+      subs.delete(onMessage);
+      if (!subs.size) this.subscribers.delete(partyId);
+    };
+  }
+
+  async close(): Promise<void> {
+    this.subscribers.clear();
+  }
+}

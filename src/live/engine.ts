@@ -1,0 +1,486 @@
+/**
+ * The live party engine: applies game/ rules through the ports. It keeps, per party with
+ * local sockets, a room (the sockets, a bus subscription, a cached phase and a local timer).
+ * Every process serving a party times its deadlines and races to the store's atomic
+ * transition; a sweep of the shared deadline index is the backstop.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../config.js';
+import type { Logger } from '../adapters/index.js';
+import type { Database } from '../adapters/postgres/db.js';
+import { recordGame } from '../adapters/postgres/results-repo.js';
+import type { Metrics } from '../metrics.js';
+import type { Bus, Deadlines, PartySnapshot, PartyStore } from '../ports.js';
+import {
+  closeRound, dueTransition, endGame, everyoneAnswered, judgeAnswer, nextTransition, partyView, startGame,
+} from '../game/rules.js';
+import type { ClientMessage, ErrorCode, ServerMessage, StateEvent } from '../game/protocol.js';
+import type { EndedHow, PartyMeta, Phase } from '../game/types.js';
+import { digestMatches, tokenUser } from './tokens.js';
+
+/** One client connection, as the engine sees it (the gateway owns the socket). */
+export interface Conn {
+  readonly id: string;
+  readonly partyId: string;
+  userId: string | null;
+  /** Writes an already-serialised frame. */
+  send(frame: string): void;
+  close(code: number, reason: string): void;
+}
+
+interface Room {
+  conns: Set<Conn>;
+  /** Connections whose first `state` has not been sent yet: fan-out frames wait here. */
+  pending: Map<Conn, string[]>;
+  subscribed: Promise<() => Promise<void>>;
+  meta: PartyMeta | null;
+  phase: Phase | null;
+  timer: NodeJS.Timeout | null;
+  timerAt: number | null;
+  /** Connected players (any process) as last reported on the bus: gates the early-close check. */
+  connectedPlayers: number;
+  joinFlush: NodeJS.Timeout | null;
+}
+
+/** Bus payload: a small JSON header for engines, a newline, then the client frame (maybe empty). */
+interface Header {
+  k: 'state' | 'score' | 'presence';
+  phase?: Phase;
+  cp?: number;
+}
+const SCORE_HEADER = '{"k":"score"}\n';
+
+export interface EngineDeps {
+  config: Config;
+  store: PartyStore;
+  bus: Bus;
+  deadlines: Deadlines;
+  db: Database;
+  metrics: Metrics;
+  log: Logger;
+  clock?: () => number;
+}
+
+const PRESENCE_TTL_MS = 30_000;
+const PRESENCE_REFRESH_MS = 10_000;
+const SWEEP_MS = 200;
+const JOIN_COALESCE_MS = 50;
+const RETRY_CONCLUDE_MS = 2_000;
+
+export class LiveEngine {
+  private readonly rooms = new Map<string, Room>();
+  private readonly ticking = new Map<string, { again: boolean; done: Promise<void> }>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly clock: () => number;
+  private sweeper: NodeJS.Timeout | null = null;
+  private refresher: NodeJS.Timeout | null = null;
+  private stopped = false;
+  readonly processId = randomBytes(6).toString('hex');
+  private connSeq = 0;
+
+  constructor(private readonly deps: EngineDeps) {
+    this.clock = deps.clock ?? Date.now;
+  }
+
+  start(): void {
+    this.sweeper = setInterval(() => this.track(this.sweep()), SWEEP_MS);
+    this.refresher = setInterval(() => this.track(this.refreshPresence()), PRESENCE_REFRESH_MS);
+  }
+
+  newConnId(): string {
+    return `${this.processId}:${(this.connSeq += 1)}`;
+  }
+
+  /** Runs background work so that errors are logged and shutdown can wait for it. */
+  private track<T>(p: Promise<T>): void {
+    const guarded = p.catch((err: unknown) => this.deps.log.error({ err }, 'live engine task failed'));
+    this.inFlight.add(guarded);
+    void guarded.finally(() => this.inFlight.delete(guarded));
+  }
+
+  // ---- connections -------------------------------------------------------------------
+
+  /** The player a token belongs to in this live party, or null. */
+  async authenticate(partyId: string, token: string): Promise<string | null> {
+    const userId = tokenUser(token);
+    if (!userId) return null;
+    return digestMatches(token, await this.deps.store.tokenHash(partyId, userId)) ? userId : null;
+  }
+
+  /** Adds a connection: subscribes, registers presence, sends `state`, and starts an auto party. */
+  async attach(conn: Conn): Promise<boolean> {
+    const { store } = this.deps;
+    const room = this.room(conn.partyId);
+    room.pending.set(conn, []);
+    room.conns.add(conn);
+    await room.subscribed;
+    const now = this.clock();
+    await store.markConnected(conn.partyId, conn.id, conn.userId, now + PRESENCE_TTL_MS);
+    const snap = await store.load(conn.partyId, now);
+    if (!snap || snap.phase.status === 'finished') {
+      room.pending.delete(conn);
+      room.conns.delete(conn);
+      this.releaseIfEmpty(conn.partyId, room);
+      return false;
+    }
+    this.absorb(room, snap);
+    conn.send(this.stateFrame('connected', snap, now));
+    for (const frame of room.pending.get(conn) ?? []) conn.send(frame);
+    room.pending.delete(conn);
+    if (snap.phase.status === 'lobby' && snap.meta.settings.startMode === 'auto') {
+      const to = startGame(snap.phase, snap.meta.settings, now);
+      if (!('ok' in to)) await this.applyTransition(conn.partyId, snap.phase, to, 'question');
+    } else if (conn.userId) await this.announcePresence(conn.partyId, snap);
+    return true;
+  }
+
+  /** A spectator that authenticated later becomes that player. */
+  async upgrade(conn: Conn, userId: string): Promise<void> {
+    const now = this.clock();
+    await this.deps.store.markDisconnected(conn.partyId, conn.id, null);
+    conn.userId = userId;
+    await this.deps.store.markConnected(conn.partyId, conn.id, userId, now + PRESENCE_TTL_MS);
+    const snap = await this.deps.store.load(conn.partyId, now);
+    if (!snap) return;
+    conn.send(this.stateFrame('connected', snap, now));
+    await this.announcePresence(conn.partyId, snap);
+  }
+
+  async detach(conn: Conn): Promise<void> {
+    const room = this.rooms.get(conn.partyId);
+    if (room) {
+      room.conns.delete(conn);
+      room.pending.delete(conn);
+      this.releaseIfEmpty(conn.partyId, room);
+    }
+    if (this.stopped) return;
+    await this.deps.store.markDisconnected(conn.partyId, conn.id, conn.userId);
+    // The departure may leave everyone connected answered, or nobody connected at all.
+    await this.tick(conn.partyId);
+  }
+
+  private room(partyId: string): Room {
+    let room = this.rooms.get(partyId);
+    if (room) return room;
+    const created: Room = {
+      conns: new Set(),
+      pending: new Map(),
+      subscribed: this.deps.bus.subscribe(partyId, (payload) => this.onBusMessage(created, payload)),
+      meta: null,
+      phase: null,
+      timer: null,
+      timerAt: null,
+      connectedPlayers: 0,
+      joinFlush: null,
+    };
+    this.rooms.set(partyId, created);
+    return created;
+  }
+
+  private releaseIfEmpty(partyId: string, room: Room): void {
+    if (room.conns.size > 0 || this.rooms.get(partyId) !== room) return;
+    this.rooms.delete(partyId);
+    if (room.timer) clearTimeout(room.timer);
+    if (room.joinFlush) clearTimeout(room.joinFlush);
+    this.track(room.subscribed.then((unsubscribe) => unsubscribe()));
+  }
+
+  private absorb(room: Room, snap: PartySnapshot): void {
+    room.meta = snap.meta;
+    room.phase = snap.phase;
+    room.connectedPlayers = snap.connected.size;
+    this.armTimer(snap.meta.partyId, room);
+  }
+
+  // ---- fan-out -----------------------------------------------------------------------
+
+  private onBusMessage(room: Room, payload: string): void {
+    let frame: string;
+    if (payload.startsWith(SCORE_HEADER)) frame = payload.slice(SCORE_HEADER.length);
+    else {
+      const nl = payload.indexOf('\n');
+      const header = JSON.parse(payload.slice(0, nl)) as Header;
+      frame = payload.slice(nl + 1);
+      if (header.cp !== undefined) room.connectedPlayers = header.cp;
+      if (header.phase) {
+        room.phase = header.phase;
+        if (room.meta) this.armTimer(room.meta.partyId, room);
+      }
+    }
+    if (!frame) return;
+    for (const conn of room.conns) {
+      const queue = room.pending.get(conn);
+      if (queue) queue.push(frame);
+      else conn.send(frame);
+    }
+    if (room.phase?.status === 'finished') {
+      for (const conn of room.conns) if (!room.pending.has(conn)) conn.close(1000, 'game over');
+    }
+  }
+
+  private stateFrame(event: StateEvent, snap: PartySnapshot, now: number): string {
+    return JSON.stringify({ type: 'state', event, ...partyView({ ...snap, now }) });
+  }
+
+  private async publishState(partyId: string, event: StateEvent, snap: PartySnapshot): Promise<void> {
+    const header: Header = { k: 'state', phase: snap.phase, cp: snap.connected.size };
+    await this.deps.bus.publish(partyId, `${JSON.stringify(header)}\n${this.stateFrame(event, snap, this.clock())}`);
+  }
+
+  private async announcePresence(partyId: string, snap: PartySnapshot): Promise<void> {
+    const header: Header = { k: 'presence', cp: snap.connected.size };
+    await this.deps.bus.publish(partyId, `${JSON.stringify(header)}\n`);
+  }
+
+  /** Called by HTTP join: coalesces a burst of joins into one `player_joined` state per party. */
+  playerJoined(partyId: string): void {
+    const room = this.rooms.get(partyId);
+    if (room) {
+      if (room.joinFlush) return;
+      room.joinFlush = setTimeout(() => {
+        room.joinFlush = null;
+        this.track(this.broadcastJoined(partyId));
+      }, JOIN_COALESCE_MS);
+      return;
+    }
+    // No local sockets: other processes may have some; tell them directly.
+    this.track(this.broadcastJoined(partyId));
+  }
+
+  private async broadcastJoined(partyId: string): Promise<void> {
+    const snap = await this.deps.store.load(partyId, this.clock());
+    if (snap && snap.phase.status !== 'finished') await this.publishState(partyId, 'player_joined', snap);
+  }
+
+  // ---- client messages ---------------------------------------------------------------
+
+  private sendError(conn: Conn, code: ErrorCode, detail: string): void {
+    this.deps.metrics.wsErrors.labels(code).inc();
+    const msg: ServerMessage = { type: 'error', code, detail };
+    conn.send(JSON.stringify(msg));
+  }
+
+  async handle(conn: Conn, msg: Exclude<ClientMessage, { type: 'auth' }>): Promise<void> {
+    switch (msg.type) {
+      case 'ping':
+        conn.send('{"type":"pong"}');
+        return;
+      case 'start':
+        return this.handleStart(conn);
+      case 'answer':
+        return this.handleAnswer(conn, msg.round, msg.choice);
+    }
+  }
+
+  private async handleStart(conn: Conn): Promise<void> {
+    if (!conn.userId) return this.sendError(conn, 'not_a_player', 'spectators cannot start the game');
+    const snap = await this.deps.store.load(conn.partyId, this.clock());
+    if (!snap) return this.sendError(conn, 'bad_message', 'the game is over');
+    if (conn.userId !== snap.meta.host) return this.sendError(conn, 'not_host', 'only the host can start the game');
+    if (snap.meta.settings.startMode !== 'host') return this.sendError(conn, 'bad_message', 'this party starts automatically');
+    const to = startGame(snap.phase, snap.meta.settings, this.clock());
+    if ('ok' in to) return this.sendError(conn, 'bad_message', to.detail);
+    const won = await this.applyTransition(conn.partyId, snap.phase, to, 'question');
+    if (!won) this.sendError(conn, 'bad_message', 'the game has already started');
+  }
+
+  private async handleAnswer(conn: Conn, round: number, choice: string): Promise<void> {
+    const { store, metrics } = this.deps;
+    if (!conn.userId) return this.sendError(conn, 'not_a_player', 'spectators cannot answer; connect with a player token');
+    const room = this.rooms.get(conn.partyId);
+    const now = this.clock();
+    let meta = room?.meta;
+    let phase = room?.phase;
+    let judged = meta && phase ? judgeAnswer(meta, phase, round, choice, now) : null;
+    if (!judged || (!judged.ok && judged.code !== 'invalid_choice')) {
+      // The cached phase may be a moment behind the store: read it before refusing.
+      const snapPhase = await store.phase(conn.partyId);
+      if (!snapPhase) return this.sendError(conn, 'round_closed', 'the game is over');
+      meta ??= (await store.load(conn.partyId, now))?.meta;
+      if (!meta) return this.sendError(conn, 'round_closed', 'the game is over');
+      phase = snapPhase;
+      judged = judgeAnswer(meta, phase, round, choice, now);
+    }
+    if (!judged.ok) return this.sendError(conn, judged.code, judged.detail);
+    const outcome = await store.recordAnswerOnce(
+      conn.partyId,
+      { round, userId: conn.userId, questionId: judged.questionId, choice, correct: judged.correct, points: judged.points, ms: judged.ms },
+      now,
+    );
+    if (!outcome.ok) {
+      const detail = outcome.code === 'already_answered' ? `you already answered round ${round}` : outcome.code === 'not_a_player' ? 'not a player of this party' : `round ${round} is closed`;
+      return this.sendError(conn, outcome.code, detail);
+    }
+    metrics.answers.labels(String(judged.correct)).inc();
+    const result: ServerMessage = { type: 'answer_result', round, correct: judged.correct, points: judged.points, score: outcome.score };
+    conn.send(JSON.stringify(result));
+    const score: ServerMessage = { type: 'score', user_id: conn.userId, score: outcome.score, round };
+    await this.deps.bus.publish(conn.partyId, SCORE_HEADER + JSON.stringify(score));
+    if (!room || outcome.answeredCount >= room.connectedPlayers) await this.tick(conn.partyId);
+  }
+
+  // ---- progression -------------------------------------------------------------------
+
+  /** Moves the party from `from` to `to` if nobody else did; on success publishes and schedules. */
+  private async applyTransition(partyId: string, from: Phase, to: Phase, event: StateEvent): Promise<boolean> {
+    const { store, deadlines } = this.deps;
+    if (!(await store.transition(partyId, from, to))) return false;
+    const next = nextTransition(to);
+    if (to.status === 'finished') {
+      await this.conclude(partyId);
+      return true;
+    }
+    if (next) await deadlines.schedule(partyId, next.at);
+    const snap = await store.load(partyId, this.clock());
+    if (snap) await this.publishState(partyId, event, snap);
+    return true;
+  }
+
+  /**
+   * Brings one party up to date: runs a due transition, closes a round everyone connected
+   * has answered, concludes an abandoned or expired party, and records when it next needs a
+   * look. Safe to run anywhere, any number of times: the store's compare-and-set decides.
+   */
+  async tick(partyId: string): Promise<void> {
+    // One tick per party at a time here; a request arriving meanwhile runs once more after
+    // it, since the running one may have read the party before what prompted the request.
+    const running = this.ticking.get(partyId);
+    if (running) {
+      running.again = true;
+      return running.done;
+    }
+    const entry = { again: false, done: Promise.resolve() };
+    entry.done = (async () => {
+      try {
+        do {
+          entry.again = false;
+          await this.tickOnce(partyId);
+        } while (entry.again && !this.stopped);
+      } finally {
+        this.ticking.delete(partyId);
+      }
+    })();
+    this.ticking.set(partyId, entry);
+    return entry.done;
+  }
+
+  private async tickOnce(partyId: string): Promise<void> {
+    const { store, deadlines, config, metrics } = this.deps;
+    const now = this.clock();
+    const snap = await store.load(partyId, now);
+    if (!snap) {
+      await deadlines.cancel(partyId);
+      return;
+    }
+    const { phase, meta } = snap;
+    if (phase.status === 'finished') return this.conclude(partyId);
+
+    let vacancyAt: number | null = null;
+    if (snap.connections === 0) {
+      const since = snap.vacantSince ?? (await store.markVacant(partyId, now));
+      vacancyAt = since + (phase.status === 'lobby' ? config.lobbyTtlSeconds : config.abandonSeconds) * 1000;
+      if (now >= vacancyAt) {
+        const how: EndedHow = phase.status === 'lobby' ? 'expired' : 'abandoned';
+        if (await store.transition(partyId, phase, endGame(phase, how))) {
+          metrics.gamesFinished.labels(how).inc();
+          await this.conclude(partyId);
+        }
+        return;
+      }
+    }
+
+    const due = nextTransition(phase);
+    let to = dueTransition(phase, meta.settings, now);
+    let reason = 'deadline';
+    if (!to && phase.status === 'question' && everyoneAnswered(snap.connected, snap.answered)) {
+      to = closeRound(phase, meta.settings, now);
+      reason = 'all_answered';
+    }
+    if (to) {
+      const event: StateEvent = to.status === 'reveal' ? 'reveal' : to.status === 'question' ? 'question' : 'finished';
+      if (await this.applyTransition(partyId, phase, to, event)) {
+        if (to.status === 'reveal') metrics.roundsClosed.labels(reason).inc();
+        if (to.status === 'finished') metrics.gamesFinished.labels('finished').inc();
+        if (due && reason === 'deadline') metrics.timerLateness.observe(Math.max(0, now - due.at) / 1000);
+      }
+      return;
+    }
+    const at = Math.min(due?.at ?? Infinity, vacancyAt ?? Infinity);
+    if (Number.isFinite(at)) await deadlines.schedule(partyId, at);
+    else await deadlines.cancel(partyId);
+  }
+
+  /** Ends a finished party: final state to everyone, results to PostgreSQL, live keys deleted. */
+  private async conclude(partyId: string): Promise<void> {
+    const { store, deadlines, db } = this.deps;
+    // If this process dies half-way, the sweep of another one picks the party up again.
+    await deadlines.schedule(partyId, this.clock() + RETRY_CONCLUDE_MS);
+    const snap = await store.load(partyId, this.clock());
+    if (!snap) {
+      await deadlines.cancel(partyId);
+      return;
+    }
+    await this.publishState(partyId, 'finished', snap);
+    const answers = await store.answers(partyId);
+    await recordGame(db, {
+      partyId,
+      category: snap.meta.settings.category,
+      how: snap.phase.endedHow ?? 'finished',
+      players: snap.players,
+      answers,
+    });
+    await store.delete(partyId);
+    await deadlines.cancel(partyId);
+  }
+
+  private armTimer(partyId: string, room: Room): void {
+    const next = room.phase ? nextTransition(room.phase) : null;
+    const at = next?.at ?? null;
+    if (at === room.timerAt) return;
+    if (room.timer) clearTimeout(room.timer);
+    room.timer = null;
+    room.timerAt = at;
+    if (at === null || this.stopped) return;
+    room.timer = setTimeout(() => {
+      room.timer = null;
+      room.timerAt = null;
+      this.track(this.tick(partyId));
+    }, Math.max(0, at - this.clock()));
+  }
+
+  /** The backstop: parties whose deadline passed, wherever their sockets are (or are not). */
+  private async sweep(): Promise<void> {
+    if (this.stopped) return;
+    const due = await this.deps.deadlines.due(this.clock(), 100);
+    await Promise.all(due.map(({ partyId }) => this.tick(partyId)));
+  }
+
+  private async refreshPresence(): Promise<void> {
+    const expiresAt = this.clock() + PRESENCE_TTL_MS;
+    const writes: Promise<void>[] = [];
+    for (const [partyId, room] of this.rooms) {
+      for (const conn of room.conns) writes.push(this.deps.store.markConnected(partyId, conn.id, conn.userId, expiresAt));
+    }
+    await Promise.all(writes);
+  }
+
+  /** Stops timers, closes every socket with 1001, and waits for in-flight work. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.sweeper) clearInterval(this.sweeper);
+    if (this.refresher) clearInterval(this.refresher);
+    const departures: Promise<void>[] = [];
+    for (const [partyId, room] of this.rooms) {
+      if (room.timer) clearTimeout(room.timer);
+      if (room.joinFlush) clearTimeout(room.joinFlush);
+      for (const conn of room.conns) {
+        departures.push(this.deps.store.markDisconnected(partyId, conn.id, conn.userId).catch(() => undefined));
+        conn.close(1001, 'server shutting down');
+      }
+    }
+    await Promise.all(departures);
+    await Promise.all([...this.inFlight]);
+    for (const room of this.rooms.values()) await (await room.subscribed)().catch(() => undefined);
+    this.rooms.clear();
+  }
+}
