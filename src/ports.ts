@@ -17,6 +17,8 @@ export interface PartySnapshot {
   connections: number;
   /** Since when the party has had no connection (set by `markVacant`), or null. */
   vacantSince: number | null;
+  /** The phase whose state was last published (`markShown`), cleared by every transition. */
+  shown: string | null;
 }
 
 export interface PartySummary {
@@ -54,6 +56,7 @@ export interface PartyStore {
   /**
    * Moves the party from `from` to `to` only if its phase is still exactly `from`
    * (same status and round). Exactly one of several concurrent callers gets true.
+   * Clears the `shown` mark.
    */
   transition(partyId: string, from: Pick<Phase, 'status' | 'round'>, to: Phase): Promise<boolean>;
   /**
@@ -72,6 +75,8 @@ export interface PartyStore {
   markConnected(partyId: string, connId: string, userId: string | null, expiresAt: number): Promise<void>;
   /** Forgets a connection at once (clean disconnect). */
   markDisconnected(partyId: string, connId: string, userId: string | null): Promise<void>;
+  /** Records that the state of phase `tag` is being published (see LiveEngine: a reveal is never skipped). */
+  markShown(partyId: string, tag: string): Promise<void>;
   /** Records that the party has no connection since `now` unless already recorded; returns the recorded time. */
   markVacant(partyId: string, now: number): Promise<number>;
   /** Deletes every key of the party and its join code. */

@@ -75,6 +75,8 @@ export function judgeAnswer(
   choice: string,
   now: number,
 ): JudgedAnswer | Refusal<AnswerRefusal> {
+  // An earlier round is closed (a late answer); any other round is not the open one.
+  if (round < phase.round) return { ok: false, code: 'round_closed', detail: `round ${round} is closed` };
   if (round !== phase.round) {
     return { ok: false, code: 'wrong_round', detail: `round ${round} is not the current round (${phase.round})` };
   }

@@ -9,6 +9,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../adapters/index.js';
 import type { Database } from '../adapters/postgres/db.js';
 import { recordGame } from '../adapters/postgres/results-repo.js';
+import { markEnded, staleLiveParties } from '../adapters/postgres/parties-repo.js';
 import type { Metrics } from '../metrics.js';
 import type { Bus, Deadlines, PartySnapshot, PartyStore } from '../ports.js';
 import {
@@ -66,6 +67,10 @@ const PRESENCE_REFRESH_MS = 10_000;
 const SWEEP_MS = 200;
 const JOIN_COALESCE_MS = 50;
 const RETRY_CONCLUDE_MS = 2_000;
+const SHOW_GRACE_MS = 2_000;
+const JANITOR_MS = 60_000;
+
+const shownTag = (phase: Phase) => `${phase.status}:${phase.round}`;
 
 export class LiveEngine {
   private readonly rooms = new Map<string, Room>();
@@ -74,6 +79,7 @@ export class LiveEngine {
   private readonly clock: () => number;
   private sweeper: NodeJS.Timeout | null = null;
   private refresher: NodeJS.Timeout | null = null;
+  private janitor: NodeJS.Timeout | null = null;
   private stopped = false;
   readonly processId = randomBytes(6).toString('hex');
   private connSeq = 0;
@@ -85,6 +91,19 @@ export class LiveEngine {
   start(): void {
     this.sweeper = setInterval(() => this.track(this.sweep()), SWEEP_MS);
     this.refresher = setInterval(() => this.track(this.refreshPresence()), PRESENCE_REFRESH_MS);
+    this.janitor = setInterval(() => this.track(this.expireForgottenLobbies()), JANITOR_MS);
+  }
+
+  /**
+   * A lobby nobody ever connected to simply expires from the store; its PostgreSQL row is
+   * marked `expired` here (any process may do it; the update is idempotent).
+   */
+  private async expireForgottenLobbies(): Promise<void> {
+    const cutoff = new Date(this.clock() - this.deps.config.lobbyTtlSeconds * 1000 - JANITOR_MS);
+    const candidates = await staleLiveParties(this.deps.db, cutoff, 200);
+    if (!candidates.length) return;
+    const present = new Set((await this.deps.store.summaries(candidates)).map((s) => s.partyId));
+    for (const partyId of candidates) if (!present.has(partyId)) await markEnded(this.deps.db, partyId, 'expired');
   }
 
   newConnId(): string {
@@ -155,6 +174,10 @@ export class LiveEngine {
     }
     if (this.stopped) return;
     await this.deps.store.markDisconnected(conn.partyId, conn.id, conn.userId);
+    if (conn.userId) {
+      const snap = await this.deps.store.load(conn.partyId, this.clock());
+      if (snap && snap.phase.status !== 'finished') await this.announcePresence(conn.partyId, snap);
+    }
     // The departure may leave everyone connected answered, or nobody connected at all.
     await this.tick(conn.partyId);
   }
@@ -325,14 +348,19 @@ export class LiveEngine {
   private async applyTransition(partyId: string, from: Phase, to: Phase, event: StateEvent): Promise<boolean> {
     const { store, deadlines } = this.deps;
     if (!(await store.transition(partyId, from, to))) return false;
-    const next = nextTransition(to);
     if (to.status === 'finished') {
       await this.conclude(partyId);
       return true;
     }
-    if (next) await deadlines.schedule(partyId, next.at);
     const snap = await store.load(partyId, this.clock());
-    if (snap) await this.publishState(partyId, event, snap);
+    if (!snap) return true;
+    // Nobody advances past a reveal before its state is out (see tickOnce); the mark is
+    // written before the publish on the same connection, so whoever sees one sees both.
+    if (to.status === 'reveal') await store.markShown(partyId, shownTag(to));
+    await this.publishState(partyId, event, { ...snap, phase: to });
+    // Scheduled only now, so no sweep can move the party on before this state is out.
+    const next = nextTransition(to);
+    if (next) await deadlines.schedule(partyId, next.at);
     return true;
   }
 
@@ -389,8 +417,12 @@ export class LiveEngine {
       }
     }
 
-    const due = nextTransition(phase);
-    let to = dueTransition(phase, meta.settings, now);
+    let due = nextTransition(phase);
+    // A reveal whose state is not out yet waits for it (bounded, in case its publisher died).
+    if (due && phase.status === 'reveal' && snap.shown !== shownTag(phase) && now < due.at + SHOW_GRACE_MS) {
+      due = { ...due, at: Math.max(due.at, Math.min(now + 50, due.at + SHOW_GRACE_MS)) };
+    }
+    let to = due && due.at <= now ? dueTransition(phase, meta.settings, now) : null;
     let reason = 'deadline';
     if (!to && phase.status === 'question' && everyoneAnswered(snap.connected, snap.answered)) {
       to = closeRound(phase, meta.settings, now);
@@ -402,6 +434,9 @@ export class LiveEngine {
         if (to.status === 'reveal') metrics.roundsClosed.labels(reason).inc();
         if (to.status === 'finished') metrics.gamesFinished.labels('finished').inc();
         if (due && reason === 'deadline') metrics.timerLateness.observe(Math.max(0, now - due.at) / 1000);
+        // Nobody connected: the abandonment check may come before the next transition.
+        const next = nextTransition(to);
+        if (vacancyAt !== null && to.status !== 'finished' && (!next || vacancyAt < next.at)) await deadlines.schedule(partyId, vacancyAt);
       }
       return;
     }
@@ -426,6 +461,7 @@ export class LiveEngine {
       partyId,
       category: snap.meta.settings.category,
       how: snap.phase.endedHow ?? 'finished',
+      roundsPlayed: snap.phase.openedAt === null ? 0 : snap.phase.round,
       players: snap.players,
       answers,
     });
@@ -469,6 +505,7 @@ export class LiveEngine {
     this.stopped = true;
     if (this.sweeper) clearInterval(this.sweeper);
     if (this.refresher) clearInterval(this.refresher);
+    if (this.janitor) clearInterval(this.janitor);
     const departures: Promise<void>[] = [];
     for (const [partyId, room] of this.rooms) {
       if (room.timer) clearTimeout(room.timer);

@@ -129,18 +129,26 @@ export class PartyService {
     if (!isUuid(partyId)) throw notFound();
     const now = this.clock();
     const snap = await this.deps.store.load(partyId, now);
+    // A finished party stays in the store until its results are in PostgreSQL.
     if (snap) return partyView({ ...snap, now });
-    return this.finishedState(partyId);
+    return this.recordedState(partyId);
   }
 
-  async finishedState(partyId: string): Promise<PartyStateView> {
+  /**
+   * The state of a party the store no longer holds, from PostgreSQL. The store keeps a
+   * party until its results are written, so a row still `live` here is a lobby that expired.
+   */
+  async recordedState(partyId: string): Promise<PartyStateView> {
     const { db } = this.deps;
-    const row = await parties.getParty(db, partyId);
+    let row = await parties.getParty(db, partyId);
     if (!row) throw notFound();
-    // Live in PostgreSQL but gone from the store: the lobby expired.
-    if (row.status === 'live') await parties.markEnded(db, partyId, 'expired');
+    if (row.status === 'live' && !(await this.deps.store.phase(partyId))) {
+      await parties.markEnded(db, partyId, 'expired');
+      row = { ...row, status: 'expired', rounds_played: 0 };
+    }
     const players = await parties.getPlayers(db, partyId);
-    const lastId = row.question_ids[row.question_ids.length - 1];
+    const played = row.rounds_played ?? row.rounds;
+    const lastId = played > 0 ? row.question_ids[played - 1] : undefined;
     const last = lastId === undefined ? undefined : (await parties.questionTexts(db, [lastId])).get(lastId);
     const view = partyView({
       meta: {
@@ -152,7 +160,7 @@ export class PartyService {
         settings: settingsOf(row),
         questions: [],
       },
-      phase: { ...LOBBY, status: 'finished', round: row.rounds },
+      phase: { ...LOBBY, status: 'finished', round: Math.max(1, played) },
       players: players.map((p) => ({ userId: p.user_id, score: p.score })),
       connected: new Set(),
       answered: new Set(),

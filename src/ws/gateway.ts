@@ -8,6 +8,7 @@ import websocket from '@fastify/websocket';
 import type { WebSocket } from 'ws';
 import type { AppContext } from '../app.js';
 import { CLOSE, parseClientMessage, type ServerMessage } from '../game/protocol.js';
+import { partyView } from '../game/rules.js';
 import type { Conn, LiveEngine } from '../live/engine.js';
 import { isUuid } from '../live/party-service.js';
 import { getParty, getPlayers } from '../adapters/postgres/parties-repo.js';
@@ -160,12 +161,18 @@ export const wsGateway = (ctx: AppContext, engine: LiveEngine) => async (app: Fa
         return;
       }
       const live = await adapters.store.load(partyId, Date.now());
-      if (!live || live.phase.status === 'finished') {
+      if (live?.phase.status === 'finished') {
+        // Results are being written: show the final state, without waiting for PostgreSQL.
+        if (token && !(await engine.authenticate(partyId, token))) return socket.close(CLOSE.unauthorized, 'invalid token');
+        socket.send(JSON.stringify({ type: 'state', event: 'finished', ...partyView({ ...live, now: Date.now() }) }));
+        return socket.close(CLOSE.normal, 'game over');
+      }
+      if (!live) {
         const found = await finishedParty(partyId, token);
         if (found === 'unknown') socket.close(CLOSE.notFound, 'no such party');
         else if (found === 'bad_token') socket.close(CLOSE.unauthorized, 'invalid token');
         else {
-          const view = await ctx.parties.finishedState(partyId);
+          const view = await ctx.parties.recordedState(partyId);
           socket.send(JSON.stringify({ type: 'state', event: 'finished', ...view }));
           socket.close(CLOSE.normal, 'game over');
         }

@@ -86,3 +86,13 @@ export async function setupParty(
   }
   return { partyId: init.body.party_id as string, gameId: init.body.game_id as string, joinCode: init.body.join_code as string, tokens };
 }
+
+/** The first message so far that matches, or the next one to arrive. */
+export function seen<T extends ServerMessage>(c: RecordingClient, match: (m: ServerMessage) => m is T, timeoutMs = 10_000): Promise<T> {
+  const earlier = c.messages.find(match);
+  return earlier ? Promise.resolve(earlier) : c.waitFor(match, timeoutMs);
+}
+
+/** A `state` of any event showing the given status (and round). */
+export const inPhase = (status: string, round?: number) => (m: ServerMessage): m is StateMessage =>
+  m.type === 'state' && m.status === status && (round === undefined || m.current_round === round);

@@ -15,6 +15,7 @@ interface Entry {
   /** Epoch ms after which the whole party is gone; null once someone connected. */
   expiresAt: number | null;
   vacantSince: number | null;
+  shown: string | null;
 }
 
 export class MemoryPartyStore implements PartyStore {
@@ -72,6 +73,7 @@ export class MemoryPartyStore implements PartyStore {
       presence: new Map(),
       expiresAt: this.clock() + ttlMs,
       vacantSince: null,
+      shown: null,
     });
   }
 
@@ -96,6 +98,7 @@ export class MemoryPartyStore implements PartyStore {
       connected,
       connections,
       vacantSince: e.vacantSince,
+      shown: e.shown,
     };
   }
 
@@ -132,6 +135,7 @@ export class MemoryPartyStore implements PartyStore {
     const e = this.get(partyId);
     if (!e || e.phase.status !== from.status || e.phase.round !== from.round) return false;
     e.phase = { ...to };
+    e.shown = null;
     return true;
   }
 
@@ -175,6 +179,11 @@ export class MemoryPartyStore implements PartyStore {
 
   async markDisconnected(partyId: string, connId: string): Promise<void> {
     this.get(partyId)?.presence.delete(connId);
+  }
+
+  async markShown(partyId: string, tag: string): Promise<void> {
+    const e = this.get(partyId);
+    if (e) e.shown = tag;
   }
 
   async markVacant(partyId: string, now: number): Promise<number> {

@@ -16,12 +16,13 @@ export interface PartyRow {
   join_code: string;
   question_ids: number[];
   status: 'live' | 'finished' | 'abandoned' | 'expired';
+  rounds_played: number | null;
   created_at: Date;
   finished_at: Date | null;
 }
 
 const PARTY_COLUMNS = `party_id::text AS party_id, game_id::text AS game_id, player_id, category, rounds, timeout_s,
-  reveal_seconds, max_players, start_mode, visibility, join_code, question_ids, status, created_at, finished_at`;
+  reveal_seconds, max_players, start_mode, visibility, join_code, question_ids, status, rounds_played, created_at, finished_at`;
 
 /** Writes the party and its host's `party_players` row in one transaction. */
 export async function insertParty(db: Database, meta: PartyMeta, hostTokenHash: string): Promise<void> {
@@ -80,10 +81,19 @@ export async function getPlayers(
 /** Marks a party that is no longer live; only the first caller changes anything. */
 export async function markEnded(db: Queryable, partyId: string, status: 'expired' | 'abandoned' | 'finished'): Promise<boolean> {
   const res = await db.query(
-    "UPDATE parties SET status = $2, finished_at = now() WHERE party_id = $1 AND status = 'live'",
+    "UPDATE parties SET status = $2, finished_at = now(), rounds_played = coalesce(rounds_played, 0) WHERE party_id = $1 AND status = 'live'",
     [partyId, status],
   );
   return res.rowCount === 1;
+}
+
+/** Parties still `live` in PostgreSQL created before `before`: candidates for lobby expiry. */
+export async function staleLiveParties(db: Queryable, before: Date, limit: number): Promise<string[]> {
+  const { rows } = await db.query<{ party_id: string }>(
+    "SELECT party_id::text AS party_id FROM parties WHERE status = 'live' AND created_at < $1 ORDER BY created_at LIMIT $2",
+    [before, limit],
+  );
+  return rows.map((r) => r.party_id);
 }
 
 /** Live public parties, newest first, optionally of one category. */
@@ -116,5 +126,6 @@ export async function questionTexts(
     'SELECT id, question, answer, choice1, choice2, choice3 FROM questions WHERE id = ANY($1::int[])',
     [ids],
   );
-  return new Map(rows.map((r) => [r.id, { question: r.question, answer: r.answer, choices: [r.answer, r.choice1, r.choice2, r.choice3] }]));
+  // The per-party shuffle is not kept; alphabetical order gives nothing away.
+  return new Map(rows.map((r) => [r.id, { question: r.question, answer: r.answer, choices: [r.answer, r.choice1, r.choice2, r.choice3].sort() }]));
 }

@@ -7,6 +7,8 @@ export interface GameOutcome {
   category: string;
   /** finished: played to the end; abandoned: everyone left; expired: never started. */
   how: 'finished' | 'abandoned' | 'expired';
+  /** Rounds that were opened (0 for a lobby that never started); unknown = all. */
+  roundsPlayed?: number;
   players: PlayerScore[];
   answers: RecordedAnswer[];
 }
@@ -19,8 +21,8 @@ export interface GameOutcome {
 export async function recordGame(db: Database, g: GameOutcome): Promise<boolean> {
   return db.transaction(async (tx) => {
     const claimed = await tx.query(
-      "UPDATE parties SET status = $2, finished_at = now() WHERE party_id = $1 AND status = 'live'",
-      [g.partyId, g.how],
+      "UPDATE parties SET status = $2, finished_at = now(), rounds_played = $3 WHERE party_id = $1 AND status = 'live'",
+      [g.partyId, g.how, g.roundsPlayed ?? null],
     );
     if (claimed.rowCount !== 1) return false;
     if (g.players.length) {

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { EndedHow, PartyMeta, Phase, PartyStatus, RecordedAnswer } from '../../game/types.js';
 import type { AnswerOutcome, JoinOutcome, PartySnapshot, PartyStore, PartySummary } from '../../ports.js';
 import { joinCodeKey, partyKeys } from './keys.js';
-import { CONNECT, JOIN, MARK_VACANT, RECORD_ANSWER, TRANSITION } from './scripts.js';
+import { CONNECT, JOIN, MARK_SHOWN, MARK_VACANT, RECORD_ANSWER, TRANSITION } from './scripts.js';
 
 type Scripted = Redis & {
   quizJoin(k1: string, k2: string, k3: string, user: string, hash: string): Promise<string>;
@@ -11,6 +11,7 @@ type Scripted = Redis & {
   quizRecordAnswer(k1: string, k2: string, k3: string, k4: string, ...argv: string[]): Promise<[string, string?, number?]>;
   quizConnect(k1: string, k2: string, k3: string, k4: string, ...argv: string[]): Promise<string>;
   quizMarkVacant(k1: string, now: string): Promise<string>;
+  quizMarkShown(k1: string, tag: string): Promise<number>;
 };
 
 function defineScripts(redis: Redis): Scripted {
@@ -21,6 +22,7 @@ function defineScripts(redis: Redis): Scripted {
     redis.defineCommand('quizRecordAnswer', { numberOfKeys: 4, lua: RECORD_ANSWER });
     redis.defineCommand('quizConnect', { numberOfKeys: 4, lua: CONNECT });
     redis.defineCommand('quizMarkVacant', { numberOfKeys: 1, lua: MARK_VACANT });
+    redis.defineCommand('quizMarkShown', { numberOfKeys: 1, lua: MARK_SHOWN });
   }
   return r;
 }
@@ -105,7 +107,7 @@ export class RedisPartyStore implements PartyStore {
     const k = partyKeys(partyId);
     const res = await this.redis
       .multi()
-      .hmget(k.party, 'status', 'round', 'opened_at', 'deadline', 'reveal_ends_at', 'ended_how', 'vacant_since')
+      .hmget(k.party, 'status', 'round', 'opened_at', 'deadline', 'reveal_ends_at', 'ended_how', 'vacant_since', 'shown')
       .zrange(k.scores, 0, -1, 'WITHSCORES')
       .smembers(k.answered)
       .zrangebyscore(k.presence, `(${now}`, '+inf')
@@ -136,6 +138,7 @@ export class RedisPartyStore implements PartyStore {
       connected,
       connections: presence.length,
       vacantSince: num(ph[6]),
+      shown: ph[7] || null,
     };
   }
 
@@ -230,6 +233,10 @@ export class RedisPartyStore implements PartyStore {
 
   async markDisconnected(partyId: string, connId: string, userId: string | null): Promise<void> {
     await this.redis.zrem(partyKeys(partyId).presence, `${connId}\t${userId ?? ''}`);
+  }
+
+  async markShown(partyId: string, tag: string): Promise<void> {
+    await this.redis.quizMarkShown(partyKeys(partyId).party, tag);
   }
 
   async markVacant(partyId: string, now: number): Promise<number> {

@@ -28,6 +28,7 @@ export const TRANSITION = `
 local ph = redis.call('HMGET', KEYS[1], 'status', 'round')
 if ph[1] ~= ARGV[1] or ph[2] ~= ARGV[2] then return 0 end
 redis.call('HSET', KEYS[1], 'status', ARGV[3], 'round', ARGV[4], 'opened_at', ARGV[5], 'deadline', ARGV[6], 'reveal_ends_at', ARGV[7], 'ended_how', ARGV[8])
+redis.call('HDEL', KEYS[1], 'shown')
 if ARGV[3] == 'question' then redis.call('DEL', KEYS[2]) end
 return 1
 `;
@@ -72,4 +73,10 @@ export const MARK_VACANT = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return ARGV[1] end
 redis.call('HSETNX', KEYS[1], 'vacant_since', ARGV[1])
 return redis.call('HGET', KEYS[1], 'vacant_since')
+`;
+
+/** KEYS: party. ARGV: tag. Marks a phase's state as published (never creates a missing party). */
+export const MARK_SHOWN = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+return redis.call('HSET', KEYS[1], 'shown', ARGV[1])
 `;
