@@ -22,6 +22,7 @@ export interface InsertOutcome {
  * Inserts questions, skipping those whose normalised text already exists in their category.
  * Each category's counter row is locked while its positions are handed out, so concurrent
  * imports keep `category_seq` dense (1..question_count), which the random draw relies on.
+ * One statement per category, so loading the bank at first start stays quick.
  */
 export async function insertQuestions(db: Database, items: QuestionInput[]): Promise<InsertOutcome> {
   const byCategory = new Map<string, number[]>();
@@ -40,23 +41,47 @@ export async function insertQuestions(db: Database, items: QuestionInput[]): Pro
         'SELECT question_count AS n FROM categories WHERE category = $1 FOR UPDATE',
         [category],
       );
-      let seq = rows[0]!.n;
+      const base = rows[0]!.n;
+      // Repeats inside this batch are duplicates too; keep the first of each.
+      const firstOf = new Map<string, number>();
       for (const index of byCategory.get(category)!) {
-        const q = items[index]!;
-        const res = await tx.query(
-          `INSERT INTO questions (question, answer, choice1, choice2, choice3, category, category_seq, question_norm)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-           ON CONFLICT (category, question_norm) DO NOTHING RETURNING id`,
-          [q.question, q.answer, q.choice1, q.choice2, q.choice3, category, seq + 1, normaliseText(q.question)],
-        );
-        if (res.rows.length) {
-          seq += 1;
-          inserted += 1;
-        } else duplicates.push(index);
+        const norm = normaliseText(items[index]!.question);
+        if (firstOf.has(norm)) duplicates.push(index);
+        else firstOf.set(norm, index);
       }
-      await tx.query('UPDATE categories SET question_count = $2 WHERE category = $1', [category, seq]);
+      const batch = [...firstOf].map(([norm, index]) => ({ norm, q: items[index]!, index }));
+      // With the category row locked nobody else inserts into it, so numbering the rows
+      // that are not already present keeps category_seq dense.
+      const res = await tx.query<{ question_norm: string }>(
+        `WITH input AS (
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[])
+                    AS t(question, answer, choice1, choice2, choice3, norm, ord)
+         ), fresh AS (
+           SELECT * FROM input
+            WHERE NOT EXISTS (SELECT 1 FROM questions q WHERE q.category = $8 AND q.question_norm = input.norm)
+         )
+         INSERT INTO questions (question, answer, choice1, choice2, choice3, category, category_seq, question_norm)
+         SELECT question, answer, choice1, choice2, choice3, $8, $9 + row_number() OVER (ORDER BY ord), norm FROM fresh
+         RETURNING question_norm`,
+        [
+          batch.map((b) => b.q.question),
+          batch.map((b) => b.q.answer),
+          batch.map((b) => b.q.choice1),
+          batch.map((b) => b.q.choice2),
+          batch.map((b) => b.q.choice3),
+          batch.map((b) => b.norm),
+          batch.map((_, i) => i),
+          category,
+          base,
+        ],
+      );
+      const added = new Set(res.rows.map((r) => r.question_norm));
+      for (const b of batch) if (!added.has(b.norm)) duplicates.push(b.index);
+      inserted += added.size;
+      await tx.query('UPDATE categories SET question_count = $2 WHERE category = $1', [category, base + added.size]);
     }
   });
+  duplicates.sort((a, b) => a - b);
   return { inserted, duplicates };
 }
 
