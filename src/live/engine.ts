@@ -24,8 +24,8 @@ export interface Conn {
   readonly id: string;
   readonly partyId: string;
   userId: string | null;
-  /** Writes an already-serialised frame. */
-  send(frame: string): void;
+  /** Writes an already-serialised text frame (a Buffer holds its UTF-8 bytes). */
+  send(frame: string | Buffer): void;
   close(code: number, reason: string): void;
 }
 
@@ -231,10 +231,12 @@ export class LiveEngine {
       }
     }
     if (!frame) return;
+    // Encoded once, written to every local socket.
+    const bytes = Buffer.from(frame);
     for (const conn of room.conns) {
       const queue = room.pending.get(conn);
       if (queue) queue.push(frame);
-      else conn.send(frame);
+      else conn.send(bytes);
     }
     if (room.phase?.status === 'finished') {
       for (const conn of room.conns) if (!room.pending.has(conn)) conn.close(1000, 'game over');

@@ -72,7 +72,7 @@ export const wsGateway = (ctx: AppContext, engine: LiveEngine) => async (app: Fa
           socket.terminate();
           return;
         }
-        socket.send(frame);
+        socket.send(frame, { binary: false });
       },
       close: (code, reason) => socket.close(code, reason),
     };
