@@ -2,7 +2,7 @@
  * buildApp(config) -> { app, close }: opens the adapters for the configured mode and wires
  * them into the routes. Listening and signals belong to server.ts; tests call this directly.
  */
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -16,6 +16,7 @@ import { partyRoutes } from './http/party-routes.js';
 import { questionRoutes } from './http/question-routes.js';
 import { opsRoutes } from './http/ops-routes.js';
 import { resultRoutes } from './http/result-routes.js';
+import { webRoutes } from './http/web-routes.js';
 import { wsGateway } from './ws/gateway.js';
 import { LiveEngine } from './live/engine.js';
 import { ErrorBody, PartyState } from './http/schemas.js';
@@ -34,13 +35,25 @@ export interface BuiltApp {
   close(): Promise<void>;
 }
 
-export type App = ReturnType<typeof createFastify>;
 
-function createFastify(config: Config) {
+export interface BuildOptions {
+  /** Where logs go (default stdout); tests pass a stream to read them. */
+  logStream?: NodeJS.WritableStream;
+}
+
+function createFastify(config: Config, opts: BuildOptions) {
   return Fastify({
     bodyLimit: config.httpBodyLimitBytes,
+    // Ids of any length reach the handlers, which answer 404 for anything not well-formed.
+    maxParamLength: 8192,
+    frameworkErrors: (err, _req, reply) => {
+      const r = reply as FastifyReply;
+      if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') void r.status(404).send({ detail: 'no such resource', code: 'not_found' });
+      else void r.status(400).send({ detail: 'the URL is not validly percent-encoded', code: 'bad_url' });
+    },
     logger: {
       level: config.logLevel,
+      ...(opts.logStream ? { stream: opts.logStream } : {}),
       // Tokens travel in the WebSocket URL's query string: never log them.
       serializers: {
         req: (req) => ({ method: req.method, url: redactQueryToken(req.url), remoteAddress: req.ip }),
@@ -80,8 +93,8 @@ function errorReply(err: FastifyError | HttpError | Error): { status: number; co
   return { status: 500, code: 'internal_error', detail: 'internal error' };
 }
 
-export async function buildApp(config: Config): Promise<BuiltApp> {
-  const app = createFastify(config);
+export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<BuiltApp> {
+  const app = createFastify(config, opts);
   const adapters = await openAdapters(config, app.log);
   const metrics = createMetrics();
   const engine = new LiveEngine({
@@ -139,6 +152,7 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
   await app.register(questionRoutes(ctx));
   await app.register(opsRoutes(ctx));
   await app.register(resultRoutes(ctx));
+  await app.register(webRoutes(ctx));
   await app.register(wsGateway(ctx, engine));
   engine.start();
 

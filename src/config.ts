@@ -3,6 +3,7 @@
  * start-up, and handed to the rest of the program as a typed, frozen `Config`.
  */
 import path from 'node:path';
+import { redactUrl } from './redact.js';
 
 export type Mode = 'service' | 'embedded' | 'database-only';
 
@@ -38,7 +39,7 @@ function urlCheck(protocols: string[]) {
   return (v: string): string | null => {
     try {
       const u = new URL(v);
-      return protocols.includes(u.protocol) ? null : `must be a ${protocols.join(' or ')}// URL`;
+      return protocols.includes(u.protocol) ? null : `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`;
     } catch {
       return 'must be a URL';
     }
@@ -101,7 +102,7 @@ function readValue(name: string, spec: Spec, raw: string | undefined, problems: 
     case 'string': {
       const problem = spec.check?.(value);
       // Never echo a secret back into logs.
-      const shown = name === 'ADMIN_TOKEN' ? '(hidden)' : JSON.stringify(value);
+      const shown = name === 'ADMIN_TOKEN' ? '(hidden)' : name.endsWith('_URL') ? JSON.stringify(redactUrl(value)) : JSON.stringify(value);
       if (problem) problems.push(`${name}=${shown}: ${problem}`);
       return value;
     }

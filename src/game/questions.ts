@@ -36,12 +36,13 @@ export function validateQuestion(raw: unknown): { ok: true; value: QuestionInput
   for (const f of fields) {
     const v = r[f];
     if (typeof v !== 'string') return { ok: false, reason: `${f} is missing or not a string` };
-    const t = v.trim();
+    // Line breaks and tabs (multi-line CSV cells) are spacing, not control characters.
+    const t = v.replace(/\s+/g, ' ').trim();
     if (!t) return { ok: false, reason: `${f} is empty` };
     if (hasControlChars(t)) return { ok: false, reason: `${f} contains control characters` };
     const max = f === 'question' ? QUESTION_LIMITS.question : f === 'category' ? QUESTION_LIMITS.category : QUESTION_LIMITS.option;
     if (t.length > max) return { ok: false, reason: `${f} is longer than ${max} characters` };
-    out[f] = t.replace(/\s+/g, ' ');
+    out[f] = t;
   }
   const options = [out.answer!, out.choice1!, out.choice2!, out.choice3!].map((o) => o.toLowerCase());
   if (new Set(options).size !== 4) return { ok: false, reason: 'answer and the three choices must be four different texts' };

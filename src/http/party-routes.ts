@@ -25,11 +25,12 @@ export const partyRoutes = (ctx: AppContext) => async (fastify: FastifyInstance)
     const created = await ctx.parties.create(b.player_id, {
       category: b.category,
       rounds: b.rounds,
-      timeoutSeconds: b.timeout,
-      startMode: b.start_mode,
-      revealSeconds: b.reveal_seconds,
-      maxPlayers: b.max_players,
-      visibility: b.visibility,
+      // The validator fills the defaults in; `??` only satisfies the optional types.
+      timeoutSeconds: b.timeout ?? 30,
+      startMode: b.start_mode ?? 'auto',
+      revealSeconds: b.reveal_seconds ?? 3,
+      maxPlayers: b.max_players ?? 500,
+      visibility: b.visibility ?? 'public',
     });
     ctx.metrics.partiesCreated.inc();
     return reply.status(201).send(created);

@@ -6,7 +6,7 @@ import type { AppContext } from '../app.js';
 import { feedbackFor } from '../game/feedback.js';
 import { gameRounds, leaderboard, playerStats } from '../adapters/postgres/results-repo.js';
 import { getPartyByGame } from '../adapters/postgres/parties-repo.js';
-import { isUuid } from '../live/party-service.js';
+import { canonicalUuid } from '../live/party-service.js';
 import { HttpError } from './errors.js';
 import { PlayerId } from './schemas.js';
 
@@ -122,12 +122,12 @@ export const resultRoutes = (ctx: AppContext) => async (fastify: FastifyInstance
     schema: {
       tags: ['results'],
       summary: "A finished game: final ranking, and each round's question, correct answer and answers",
-      params: Type.Object({ game_id: Type.String({ maxLength: 200 }) }),
+      params: Type.Object({ game_id: Type.String({ description: 'a UUID; anything else is 404' }) }),
       response: { 200: GameReply, 404: err('game_not_found (unknown, malformed, or still being played)') },
     },
   }, async (req) => {
-    const gameId = req.params.game_id;
-    if (!isUuid(gameId)) throw new HttpError(404, 'game_not_found', 'no such game');
+    const gameId = canonicalUuid(req.params.game_id);
+    if (!gameId) throw new HttpError(404, 'game_not_found', 'no such game');
     const party = await getPartyByGame(db, gameId);
     if (!party) throw new HttpError(404, 'game_not_found', 'no such game');
     if (party.status === 'live') throw new HttpError(404, 'game_not_found', 'the game is still being played; results appear when it ends');

@@ -22,14 +22,16 @@ export const InitBody = Type.Object({
   player_id: PlayerId('the host; also the first player'),
   category: Type.String({ minLength: 1, maxLength: 64, pattern: TEXT_PATTERN, description: 'see GET /api/categories' }),
   rounds: Type.Integer({ minimum: 1, maximum: 50 }),
-  timeout: Type.Integer({ minimum: 1, maximum: 600, default: 30, description: 'seconds each question stays open' }),
-  start_mode: Type.Union([Type.Literal('auto'), Type.Literal('host')], {
-    default: 'auto',
-    description: 'auto: round 1 opens when the first WebSocket client connects; host: when the host sends start',
-  }),
-  reveal_seconds: Type.Integer({ minimum: 0, maximum: 30, default: 3 }),
-  max_players: Type.Integer({ minimum: 2, maximum: 2000, default: 500 }),
-  visibility: Type.Union([Type.Literal('public'), Type.Literal('private')], { default: 'public' }),
+  timeout: Type.Optional(Type.Integer({ minimum: 1, maximum: 600, default: 30, description: 'seconds each question stays open' })),
+  start_mode: Type.Optional(
+    Type.Union([Type.Literal('auto'), Type.Literal('host')], {
+      default: 'auto',
+      description: 'auto: round 1 opens when the first WebSocket client connects; host: when the host sends start',
+    }),
+  ),
+  reveal_seconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 30, default: 3 })),
+  max_players: Type.Optional(Type.Integer({ minimum: 2, maximum: 2000, default: 500 })),
+  visibility: Type.Optional(Type.Union([Type.Literal('public'), Type.Literal('private')], { default: 'public' })),
 });
 
 export const InitReply = Type.Object({
@@ -40,7 +42,7 @@ export const InitReply = Type.Object({
 });
 
 export const PartyIdParams = Type.Object({
-  party_id: Type.String({ maxLength: 200, description: 'a UUID; anything else is 404' }),
+  party_id: Type.String({ description: 'a UUID; anything else is 404' }),
 });
 
 export const JoinBody = Type.Object({ user_id: PlayerId('the joining player') });
@@ -76,7 +78,7 @@ export const PartyState = Type.Object(
   { $id: 'PartyState' },
 );
 
-export const JoinCodeParams = Type.Object({ join_code: Type.String({ maxLength: 200 }) });
+export const JoinCodeParams = Type.Object({ join_code: Type.String({ description: 'six digits; anything else is 404' }) });
 
 export const PartiesQuery = Type.Object({
   status: Type.Optional(Type.Union([Type.Literal('lobby'), Type.Literal('question'), Type.Literal('reveal')])),

@@ -16,6 +16,8 @@ import { issueToken } from './tokens.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (s: string): boolean => UUID.test(s);
+/** The canonical (lower-case) form of a UUID, which every store key uses; null when not a UUID. */
+export const canonicalUuid = (s: string): string | null => (UUID.test(s) ? s.toLowerCase() : null);
 export const isJoinCode = (s: string): boolean => /^[0-9]{6}$/.test(s);
 
 export interface PartyServiceDeps {
@@ -93,8 +95,9 @@ export class PartyService {
     throw new HttpError(503, 'no_join_code', 'no free join code; try again');
   }
 
-  async join(partyId: string, userId: string): Promise<{ message: string; game_id: string; token: string }> {
-    if (!isUuid(partyId)) throw notFound();
+  async join(rawPartyId: string, userId: string): Promise<{ message: string; game_id: string; token: string }> {
+    const partyId = canonicalUuid(rawPartyId);
+    if (!partyId) throw notFound();
     const { db, store } = this.deps;
     const partyRow = await parties.getParty(db, partyId);
     if (!partyRow || partyRow.status !== 'live') throw notFound();
@@ -125,8 +128,9 @@ export class PartyService {
   }
 
   /** The party state: live from the store, or the final record from PostgreSQL. */
-  async state(partyId: string): Promise<PartyStateView> {
-    if (!isUuid(partyId)) throw notFound();
+  async state(rawPartyId: string): Promise<PartyStateView> {
+    const partyId = canonicalUuid(rawPartyId);
+    if (!partyId) throw notFound();
     const now = this.clock();
     const snap = await this.deps.store.load(partyId, now);
     // A finished party stays in the store until its results are in PostgreSQL.
@@ -142,8 +146,8 @@ export class PartyService {
     const { db } = this.deps;
     let row = await parties.getParty(db, partyId);
     if (!row) throw notFound();
-    if (row.status === 'live' && !(await this.deps.store.phase(partyId))) {
-      await parties.markEnded(db, partyId, 'expired');
+    if (row.status === 'live' && !(await this.deps.store.phase(row.party_id))) {
+      await parties.markEnded(db, row.party_id, 'expired');
       row = { ...row, status: 'expired', rounds_played: 0 };
     }
     const players = await parties.getPlayers(db, partyId);

@@ -20,12 +20,13 @@ export function tokenUser(token: string): string | null {
   const m = /^([A-Za-z0-9_-]{1,360})\.([A-Za-z0-9_-]{22})$/.exec(token);
   if (!m) return null;
   const userId = Buffer.from(m[1]!, 'base64url').toString('utf8');
-  return userId.length >= 1 && userId.length <= 64 ? userId : null;
+  const length = [...userId].length; // code points, as the API's maxLength counts them
+  return length >= 1 && length <= 64 ? userId : null;
 }
 
 /** Constant-time comparison of a presented secret against a stored SHA-256 hex digest. */
 export function digestMatches(presented: string, storedHexDigest: string | null): boolean {
-  if (!storedHexDigest || storedHexDigest.length !== 64) return false;
+  if (!storedHexDigest || !/^[0-9a-f]{64}$/i.test(storedHexDigest)) return false;
   const a = createHash('sha256').update(presented).digest();
   return timingSafeEqual(a, Buffer.from(storedHexDigest, 'hex'));
 }

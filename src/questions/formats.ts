@@ -99,23 +99,26 @@ export function parseOpenTdb(doc: { results: unknown[] }): ParsedQuestions {
 }
 
 export function parseCsvQuestions(text: string): ParsedQuestions {
-  let records: { record: string[]; info: { lines: number } }[];
+  let records: { record: string[]; raw: string; info: { lines: number } }[];
   try {
     records = parseCsv(text, {
       bom: true,
       info: true,
+      raw: true,
       relax_column_count: true,
       skip_empty_lines: true,
       trim: false,
-    }) as unknown as { record: string[]; info: { lines: number } }[];
+    }) as unknown as { record: string[]; raw: string; info: { lines: number } }[];
   } catch (err) {
     const line = (err as { lines?: number }).lines;
     throw new FormatError(`CSV is malformed${line ? ` at line ${line}` : ''}: ${(err as Error).message}`);
   }
   const first = records[0]?.record.map((c) => c.trim().toLowerCase());
   const hasHeader = first !== undefined && CSV_HEADER.every((h, i) => first[i] === h);
-  const entries = records.slice(hasHeader ? 1 : 0).map(({ record, info }) => {
-    const where = `line ${info.lines}`;
+  const entries = records.slice(hasHeader ? 1 : 0).map(({ record, raw, info }) => {
+    // info.lines is where a record ends; report where it starts (quoted cells may span lines).
+    const body = raw.replace(/^(?:\r\n|\r|\n)+/, '').replace(/(?:\r\n|\r|\n)$/, '');
+    const where = `line ${info.lines - (body.match(/\r\n|\r|\n/g)?.length ?? 0)}`;
     if (record.length !== CSV_HEADER.length) {
       return { where, raw: `expected ${CSV_HEADER.length} fields, found ${record.length}` };
     }
@@ -128,7 +131,8 @@ export function parseCsvQuestions(text: string): ParsedQuestions {
 }
 
 /** Parses a file of any supported format; throws FormatError when the file as a whole is unreadable. */
-export function parseQuestionFile(text: string, filename?: string): ParsedQuestions {
+export function parseQuestionFile(input: string, filename?: string): ParsedQuestions {
+  const text = input.replace(/^\uFEFF/, '');
   const format = detectFormat(text, filename);
   if (format === 'csv') return parseCsvQuestions(text);
   let doc: unknown;

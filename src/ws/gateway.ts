@@ -10,7 +10,7 @@ import type { AppContext } from '../app.js';
 import { CLOSE, parseClientMessage, type ServerMessage } from '../game/protocol.js';
 import { partyView } from '../game/rules.js';
 import type { Conn, LiveEngine } from '../live/engine.js';
-import { isUuid } from '../live/party-service.js';
+import { canonicalUuid } from '../live/party-service.js';
 import { getParty, getPlayers } from '../adapters/postgres/parties-repo.js';
 import { digestMatches, tokenUser } from '../live/tokens.js';
 
@@ -59,7 +59,8 @@ export const wsGateway = (ctx: AppContext, engine: LiveEngine) => async (app: Fa
   }
 
   app.get('/ws/:party_id', { websocket: true, schema: { hide: true } }, (socket, req) => {
-    const partyId = (req.params as { party_id: string }).party_id;
+    const rawPartyId = (req.params as { party_id: string }).party_id;
+    const partyId = canonicalUuid(rawPartyId) ?? rawPartyId;
     const query = req.query as Record<string, unknown>;
     const token = typeof query.token === 'string' && query.token ? query.token : null;
     const conn: Conn = {
@@ -156,7 +157,7 @@ export const wsGateway = (ctx: AppContext, engine: LiveEngine) => async (app: Fa
     }
 
     run(async () => {
-      if (!isUuid(partyId)) {
+      if (!canonicalUuid(partyId)) {
         socket.close(CLOSE.notFound, 'no such party');
         return;
       }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { inject } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { buildApp, type BuiltApp } from '../../src/app.js';
+import { buildApp, type BuildOptions, type BuiltApp } from '../../src/app.js';
 
 export type TestMode = 'embedded' | 'service';
 
@@ -32,7 +32,7 @@ export interface TestApp extends BuiltApp {
   listen(): Promise<string>;
 }
 
-export async function makeApp(mode: TestMode, env: Record<string, string> = {}): Promise<TestApp> {
+export async function makeApp(mode: TestMode, env: Record<string, string> = {}, opts: BuildOptions = {}): Promise<TestApp> {
   let dataDir: string | null = null;
   const base: Record<string, string> = { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', PORT: '0', HOST: '127.0.0.1' };
   if (mode === 'embedded') {
@@ -40,7 +40,7 @@ export async function makeApp(mode: TestMode, env: Record<string, string> = {}):
     base.DATA_DIR = dataDir;
   } else Object.assign(base, serviceEnv());
   const config = loadConfig({ ...base, ...env });
-  const built = await buildApp(config);
+  const built = await buildApp(config, opts);
   const t: TestApp = {
     ...built,
     mode,
