@@ -8,15 +8,13 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.js';
 import type { Logger } from '../adapters/index.js';
 import type { Database } from '../adapters/postgres/db.js';
-import { recordGame } from '../adapters/postgres/results-repo.js';
-import { markEnded, staleLiveParties } from '../adapters/postgres/parties-repo.js';
 import type { Metrics } from '../metrics.js';
 import type { Bus, Deadlines, PartySnapshot, PartyStore } from '../ports.js';
-import {
-  closeRound, dueTransition, endGame, everyoneAnswered, judgeAnswer, nextTransition, partyView, startGame,
-} from '../game/rules.js';
-import type { ClientMessage, ErrorCode, ServerMessage, StateEvent } from '../game/protocol.js';
-import type { EndedHow, PartyMeta, Phase } from '../game/types.js';
+import { judgeAnswer, nextTransition, startGame } from '../game/rules.js';
+import type { ClientMessage, ErrorCode, ServerMessage } from '../game/protocol.js';
+import type { PartyMeta, Phase } from '../game/types.js';
+import { openPayload, presencePayload, scorePayload, stateFrame, statePayload } from './envelope.js';
+import { JANITOR_MS, Progression } from './progression.js';
 import { digestMatches, tokenUser } from './tokens.js';
 
 /** One client connection, as the engine sees it (the gateway owns the socket). */
@@ -44,12 +42,6 @@ interface Room {
 }
 
 /** Bus payload: a small JSON header for engines, a newline, then the client frame (maybe empty). */
-interface Header {
-  k: 'state' | 'score' | 'presence';
-  phase?: Phase;
-  cp?: number;
-}
-const SCORE_HEADER = '{"k":"score"}\n';
 
 export interface EngineDeps {
   config: Config;
@@ -66,15 +58,9 @@ const PRESENCE_TTL_MS = 30_000;
 const PRESENCE_REFRESH_MS = 10_000;
 const SWEEP_MS = 200;
 const JOIN_COALESCE_MS = 50;
-const RETRY_CONCLUDE_MS = 2_000;
-const SHOW_GRACE_MS = 2_000;
-const JANITOR_MS = 60_000;
-
-const shownTag = (phase: Phase) => `${phase.status}:${phase.round}`;
 
 export class LiveEngine {
   private readonly rooms = new Map<string, Room>();
-  private readonly ticking = new Map<string, { again: boolean; done: Promise<void> }>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly clock: () => number;
   private sweeper: NodeJS.Timeout | null = null;
@@ -84,26 +70,17 @@ export class LiveEngine {
   readonly processId = randomBytes(6).toString('hex');
   private connSeq = 0;
 
+  private readonly progression: Progression;
+
   constructor(private readonly deps: EngineDeps) {
     this.clock = deps.clock ?? Date.now;
+    this.progression = new Progression({ ...deps, clock: this.clock });
   }
 
   start(): void {
-    this.sweeper = setInterval(() => this.track(this.sweep()), SWEEP_MS);
+    this.sweeper = setInterval(() => this.track(this.progression.sweep()), SWEEP_MS);
     this.refresher = setInterval(() => this.track(this.refreshPresence()), PRESENCE_REFRESH_MS);
-    this.janitor = setInterval(() => this.track(this.expireForgottenLobbies()), JANITOR_MS);
-  }
-
-  /**
-   * A lobby nobody ever connected to simply expires from the store; its PostgreSQL row is
-   * marked `expired` here (any process may do it; the update is idempotent).
-   */
-  private async expireForgottenLobbies(): Promise<void> {
-    const cutoff = new Date(this.clock() - this.deps.config.lobbyTtlSeconds * 1000 - JANITOR_MS);
-    const candidates = await staleLiveParties(this.deps.db, cutoff, 200);
-    if (!candidates.length) return;
-    const present = new Set((await this.deps.store.summaries(candidates)).map((s) => s.partyId));
-    for (const partyId of candidates) if (!present.has(partyId)) await markEnded(this.deps.db, partyId, 'expired');
+    this.janitor = setInterval(() => this.track(this.progression.expireForgottenLobbies()), JANITOR_MS);
   }
 
   newConnId(): string {
@@ -143,12 +120,12 @@ export class LiveEngine {
       return false;
     }
     this.absorb(room, snap);
-    conn.send(this.stateFrame('connected', snap, now));
+    conn.send(stateFrame('connected', snap, now));
     for (const frame of room.pending.get(conn) ?? []) conn.send(frame);
     room.pending.delete(conn);
     if (snap.phase.status === 'lobby' && snap.meta.settings.startMode === 'auto') {
       const to = startGame(snap.phase, snap.meta.settings, now);
-      if (!('ok' in to)) await this.applyTransition(conn.partyId, snap.phase, to, 'question');
+      if (!('ok' in to)) await this.progression.applyTransition(conn.partyId, snap.phase, to, 'question');
     } else if (conn.userId) await this.announcePresence(conn.partyId, snap);
     return true;
   }
@@ -161,7 +138,7 @@ export class LiveEngine {
     await this.deps.store.markConnected(conn.partyId, conn.id, userId, now + PRESENCE_TTL_MS);
     const snap = await this.deps.store.load(conn.partyId, now);
     if (!snap) return;
-    conn.send(this.stateFrame('connected', snap, now));
+    conn.send(stateFrame('connected', snap, now));
     await this.announcePresence(conn.partyId, snap);
   }
 
@@ -179,7 +156,7 @@ export class LiveEngine {
       if (snap && snap.phase.status !== 'finished') await this.announcePresence(conn.partyId, snap);
     }
     // The departure may leave everyone connected answered, or nobody connected at all.
-    await this.tick(conn.partyId);
+    await this.progression.tick(conn.partyId);
   }
 
   private room(partyId: string): Room {
@@ -218,17 +195,11 @@ export class LiveEngine {
   // ---- fan-out -----------------------------------------------------------------------
 
   private onBusMessage(room: Room, payload: string): void {
-    let frame: string;
-    if (payload.startsWith(SCORE_HEADER)) frame = payload.slice(SCORE_HEADER.length);
-    else {
-      const nl = payload.indexOf('\n');
-      const header = JSON.parse(payload.slice(0, nl)) as Header;
-      frame = payload.slice(nl + 1);
-      if (header.cp !== undefined) room.connectedPlayers = header.cp;
-      if (header.phase) {
-        room.phase = header.phase;
-        if (room.meta) this.armTimer(room.meta.partyId, room);
-      }
+    const { header, frame } = openPayload(payload);
+    if (header?.cp !== undefined) room.connectedPlayers = header.cp;
+    if (header?.phase) {
+      room.phase = header.phase;
+      if (room.meta) this.armTimer(room.meta.partyId, room);
     }
     if (!frame) return;
     // Encoded once, written to every local socket.
@@ -243,18 +214,8 @@ export class LiveEngine {
     }
   }
 
-  private stateFrame(event: StateEvent, snap: PartySnapshot, now: number): string {
-    return JSON.stringify({ type: 'state', event, ...partyView({ ...snap, now }) });
-  }
-
-  private async publishState(partyId: string, event: StateEvent, snap: PartySnapshot): Promise<void> {
-    const header: Header = { k: 'state', phase: snap.phase, cp: snap.connected.size };
-    await this.deps.bus.publish(partyId, `${JSON.stringify(header)}\n${this.stateFrame(event, snap, this.clock())}`);
-  }
-
   private async announcePresence(partyId: string, snap: PartySnapshot): Promise<void> {
-    const header: Header = { k: 'presence', cp: snap.connected.size };
-    await this.deps.bus.publish(partyId, `${JSON.stringify(header)}\n`);
+    await this.deps.bus.publish(partyId, presencePayload(snap));
   }
 
   /** Called by HTTP join: coalesces a burst of joins into one `player_joined` state per party. */
@@ -274,7 +235,7 @@ export class LiveEngine {
 
   private async broadcastJoined(partyId: string): Promise<void> {
     const snap = await this.deps.store.load(partyId, this.clock());
-    if (snap && snap.phase.status !== 'finished') await this.publishState(partyId, 'player_joined', snap);
+    if (snap && snap.phase.status !== 'finished') await this.deps.bus.publish(partyId, statePayload('player_joined', snap, this.clock()));
   }
 
   // ---- client messages ---------------------------------------------------------------
@@ -305,7 +266,7 @@ export class LiveEngine {
     if (snap.meta.settings.startMode !== 'host') return this.sendError(conn, 'bad_message', 'this party starts automatically');
     const to = startGame(snap.phase, snap.meta.settings, this.clock());
     if ('ok' in to) return this.sendError(conn, 'bad_message', to.detail);
-    const won = await this.applyTransition(conn.partyId, snap.phase, to, 'question');
+    const won = await this.progression.applyTransition(conn.partyId, snap.phase, to, 'question');
     if (!won) this.sendError(conn, 'bad_message', 'the game has already started');
   }
 
@@ -340,135 +301,8 @@ export class LiveEngine {
     const result: ServerMessage = { type: 'answer_result', round, correct: judged.correct, points: judged.points, score: outcome.score };
     conn.send(JSON.stringify(result));
     const score: ServerMessage = { type: 'score', user_id: conn.userId, score: outcome.score, round };
-    await this.deps.bus.publish(conn.partyId, SCORE_HEADER + JSON.stringify(score));
-    if (!room || outcome.answeredCount >= room.connectedPlayers) await this.tick(conn.partyId);
-  }
-
-  // ---- progression -------------------------------------------------------------------
-
-  /** Moves the party from `from` to `to` if nobody else did; on success publishes and schedules. */
-  private async applyTransition(partyId: string, from: Phase, to: Phase, event: StateEvent): Promise<boolean> {
-    const { store, deadlines } = this.deps;
-    if (!(await store.transition(partyId, from, to))) return false;
-    if (to.status === 'finished') {
-      await this.conclude(partyId);
-      return true;
-    }
-    const snap = await store.load(partyId, this.clock());
-    if (!snap) return true;
-    // Nobody advances past a reveal before its state is out (see tickOnce); the mark is
-    // written before the publish on the same connection, so whoever sees one sees both.
-    if (to.status === 'reveal') await store.markShown(partyId, shownTag(to));
-    await this.publishState(partyId, event, { ...snap, phase: to });
-    // Scheduled only now, so no sweep can move the party on before this state is out.
-    const next = nextTransition(to);
-    if (next) await deadlines.schedule(partyId, next.at);
-    return true;
-  }
-
-  /**
-   * Brings one party up to date: runs a due transition, closes a round everyone connected
-   * has answered, concludes an abandoned or expired party, and records when it next needs a
-   * look. Safe to run anywhere, any number of times: the store's compare-and-set decides.
-   */
-  async tick(partyId: string): Promise<void> {
-    // One tick per party at a time here; a request arriving meanwhile runs once more after
-    // it, since the running one may have read the party before what prompted the request.
-    const running = this.ticking.get(partyId);
-    if (running) {
-      running.again = true;
-      return running.done;
-    }
-    const entry = { again: false, done: Promise.resolve() };
-    entry.done = (async () => {
-      try {
-        do {
-          entry.again = false;
-          await this.tickOnce(partyId);
-        } while (entry.again && !this.stopped);
-      } finally {
-        this.ticking.delete(partyId);
-      }
-    })();
-    this.ticking.set(partyId, entry);
-    return entry.done;
-  }
-
-  private async tickOnce(partyId: string): Promise<void> {
-    const { store, deadlines, config, metrics } = this.deps;
-    const now = this.clock();
-    const snap = await store.load(partyId, now);
-    if (!snap) {
-      await deadlines.cancel(partyId);
-      return;
-    }
-    const { phase, meta } = snap;
-    if (phase.status === 'finished') return this.conclude(partyId);
-
-    let vacancyAt: number | null = null;
-    if (snap.connections === 0) {
-      const since = snap.vacantSince ?? (await store.markVacant(partyId, now));
-      vacancyAt = since + (phase.status === 'lobby' ? config.lobbyTtlSeconds : config.abandonSeconds) * 1000;
-      if (now >= vacancyAt) {
-        const how: EndedHow = phase.status === 'lobby' ? 'expired' : 'abandoned';
-        if (await store.transition(partyId, phase, endGame(phase, how))) {
-          metrics.gamesFinished.labels(how).inc();
-          await this.conclude(partyId);
-        }
-        return;
-      }
-    }
-
-    let due = nextTransition(phase);
-    // A reveal whose state is not out yet waits for it (bounded, in case its publisher died).
-    if (due && phase.status === 'reveal' && snap.shown !== shownTag(phase) && now < due.at + SHOW_GRACE_MS) {
-      due = { ...due, at: Math.max(due.at, Math.min(now + 50, due.at + SHOW_GRACE_MS)) };
-    }
-    let to = due && due.at <= now ? dueTransition(phase, meta.settings, now) : null;
-    let reason = 'deadline';
-    if (!to && phase.status === 'question' && everyoneAnswered(snap.connected, snap.answered)) {
-      to = closeRound(phase, meta.settings, now);
-      reason = 'all_answered';
-    }
-    if (to) {
-      const event: StateEvent = to.status === 'reveal' ? 'reveal' : to.status === 'question' ? 'question' : 'finished';
-      if (await this.applyTransition(partyId, phase, to, event)) {
-        if (to.status === 'reveal') metrics.roundsClosed.labels(reason).inc();
-        if (to.status === 'finished') metrics.gamesFinished.labels('finished').inc();
-        if (due && reason === 'deadline') metrics.timerLateness.observe(Math.max(0, now - due.at) / 1000);
-        // Nobody connected: the abandonment check may come before the next transition.
-        const next = nextTransition(to);
-        if (vacancyAt !== null && to.status !== 'finished' && (!next || vacancyAt < next.at)) await deadlines.schedule(partyId, vacancyAt);
-      }
-      return;
-    }
-    const at = Math.min(due?.at ?? Infinity, vacancyAt ?? Infinity);
-    if (Number.isFinite(at)) await deadlines.schedule(partyId, at);
-    else await deadlines.cancel(partyId);
-  }
-
-  /** Ends a finished party: final state to everyone, results to PostgreSQL, live keys deleted. */
-  private async conclude(partyId: string): Promise<void> {
-    const { store, deadlines, db } = this.deps;
-    // If this process dies half-way, the sweep of another one picks the party up again.
-    await deadlines.schedule(partyId, this.clock() + RETRY_CONCLUDE_MS);
-    const snap = await store.load(partyId, this.clock());
-    if (!snap) {
-      await deadlines.cancel(partyId);
-      return;
-    }
-    await this.publishState(partyId, 'finished', snap);
-    const answers = await store.answers(partyId);
-    await recordGame(db, {
-      partyId,
-      category: snap.meta.settings.category,
-      how: snap.phase.endedHow ?? 'finished',
-      roundsPlayed: snap.phase.openedAt === null ? 0 : snap.phase.round,
-      players: snap.players,
-      answers,
-    });
-    await store.delete(partyId);
-    await deadlines.cancel(partyId);
+    await this.deps.bus.publish(conn.partyId, scorePayload(score));
+    if (!room || outcome.answeredCount >= room.connectedPlayers) await this.progression.tick(conn.partyId);
   }
 
   private armTimer(partyId: string, room: Room): void {
@@ -482,15 +316,8 @@ export class LiveEngine {
     room.timer = setTimeout(() => {
       room.timer = null;
       room.timerAt = null;
-      this.track(this.tick(partyId));
+      this.track(this.progression.tick(partyId));
     }, Math.max(0, at - this.clock()));
-  }
-
-  /** The backstop: parties whose deadline passed, wherever their sockets are (or are not). */
-  private async sweep(): Promise<void> {
-    if (this.stopped) return;
-    const due = await this.deps.deadlines.due(this.clock(), 100);
-    await Promise.all(due.map(({ partyId }) => this.tick(partyId)));
   }
 
   private async refreshPresence(): Promise<void> {
@@ -505,6 +332,7 @@ export class LiveEngine {
   /** Stops timers, closes every socket with 1001, and waits for in-flight work. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.progression.stopped = true;
     if (this.sweeper) clearInterval(this.sweeper);
     if (this.refresher) clearInterval(this.refresher);
     if (this.janitor) clearInterval(this.janitor);
