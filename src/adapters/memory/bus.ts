@@ -14,9 +14,12 @@ export class MemoryBus implements Bus {
     let subs = this.subscribers.get(partyId);
     if (!subs) this.subscribers.set(partyId, (subs = new Set()));
     subs.add(onMessage);
+    let done = false;
     return async () => {
+      if (done) return;
+      done = true;
       subs.delete(onMessage);
-      if (!subs.size) this.subscribers.delete(partyId);
+      if (!subs.size && this.subscribers.get(partyId) === subs) this.subscribers.delete(partyId);
     };
   }
 

@@ -8,14 +8,14 @@ import { partyChannel } from './keys.js';
 
 export class RedisBus implements Bus {
   private readonly sub: Redis;
-  private readonly handlers = new Map<string, Set<(payload: string) => void>>();
+  private readonly channels = new Map<string, { handlers: Set<(payload: string) => void>; ready: Promise<unknown> }>();
 
   constructor(private readonly pub: Redis) {
     this.sub = pub.duplicate();
     this.sub.on('error', () => undefined); // reconnects by itself; the command connection logs errors
     this.sub.on('message', (channel: string, message: string) => {
-      const set = this.handlers.get(channel);
-      if (set) for (const fn of set) fn(message);
+      const entry = this.channels.get(channel);
+      if (entry) for (const fn of entry.handlers) fn(message);
     });
   }
 
@@ -25,25 +25,37 @@ export class RedisBus implements Bus {
 
   async subscribe(partyId: string, onMessage: (payload: string) => void): Promise<() => Promise<void>> {
     const channel = partyChannel(partyId);
-    let set = this.handlers.get(channel);
-    if (!set) {
-      this.handlers.set(channel, (set = new Set()));
-      await this.sub.subscribe(channel);
+    let entry = this.channels.get(channel);
+    if (!entry) {
+      entry = { handlers: new Set(), ready: this.sub.subscribe(channel) };
+      this.channels.set(channel, entry);
     }
-    set.add(onMessage);
-    return async () => {
-      const current = this.handlers.get(channel);
-      if (!current) return;
-      current.delete(onMessage);
-      if (!current.size) {
-        this.handlers.delete(channel);
+    const mine = entry;
+    mine.handlers.add(onMessage);
+    const release = async () => {
+      mine.handlers.delete(onMessage);
+      if (!mine.handlers.size && this.channels.get(channel) === mine) {
+        this.channels.delete(channel);
         await this.sub.unsubscribe(channel).catch(() => undefined);
       }
+    };
+    // Every subscriber waits for the channel's SUBSCRIBE to be confirmed, not just the first.
+    try {
+      await mine.ready;
+    } catch (err) {
+      await release();
+      throw err;
+    }
+    let done = false;
+    return async () => {
+      if (done) return;
+      done = true;
+      await release();
     };
   }
 
   async close(): Promise<void> {
-    this.handlers.clear();
+    this.channels.clear();
     await this.sub.quit().catch(() => this.sub.disconnect());
   }
 }

@@ -9,7 +9,7 @@ type Scripted = Redis & {
   quizJoin(k1: string, k2: string, k3: string, user: string, hash: string): Promise<string>;
   quizTransition(k1: string, k2: string, ...argv: string[]): Promise<number>;
   quizRecordAnswer(k1: string, k2: string, k3: string, k4: string, ...argv: string[]): Promise<[string, string?, number?]>;
-  quizConnect(k1: string, k2: string, k3: string, k4: string, ...argv: string[]): Promise<string>;
+  quizConnect(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, ...argv: string[]): Promise<string>;
   quizMarkVacant(k1: string, now: string): Promise<string>;
   quizMarkShown(k1: string, tag: string): Promise<number>;
 };
@@ -20,7 +20,7 @@ function defineScripts(redis: Redis): Scripted {
     redis.defineCommand('quizJoin', { numberOfKeys: 3, lua: JOIN });
     redis.defineCommand('quizTransition', { numberOfKeys: 2, lua: TRANSITION });
     redis.defineCommand('quizRecordAnswer', { numberOfKeys: 4, lua: RECORD_ANSWER });
-    redis.defineCommand('quizConnect', { numberOfKeys: 4, lua: CONNECT });
+    redis.defineCommand('quizConnect', { numberOfKeys: 6, lua: CONNECT });
     redis.defineCommand('quizMarkVacant', { numberOfKeys: 1, lua: MARK_VACANT });
     redis.defineCommand('quizMarkShown', { numberOfKeys: 1, lua: MARK_SHOWN });
   }
@@ -224,6 +224,8 @@ export class RedisPartyStore implements PartyStore {
       k.scores,
       k.tokens,
       k.presence,
+      k.answers,
+      k.answered,
       `${connId}\t${userId ?? ''}`,
       String(expiresAt),
       String(Date.now()),

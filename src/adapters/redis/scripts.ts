@@ -42,16 +42,22 @@ export const RECORD_ANSWER = `
 local ph = redis.call('HMGET', KEYS[1], 'status', 'round', 'deadline')
 if not ph[1] then return {'round_closed'} end
 if not redis.call('ZSCORE', KEYS[2], ARGV[2]) then return {'not_a_player'} end
-if ph[1] ~= 'question' or ph[2] ~= ARGV[1] or tonumber(ARGV[5]) > tonumber(ph[3]) then return {'round_closed'} end
+local deadline = tonumber(ph[3])
+if ph[1] ~= 'question' or ph[2] ~= ARGV[1] or not deadline or tonumber(ARGV[5]) > deadline then return {'round_closed'} end
 if redis.call('HSETNX', KEYS[3], ARGV[1] .. ':' .. ARGV[2], ARGV[3]) == 0 then return {'already_answered'} end
 redis.call('SADD', KEYS[4], ARGV[2])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl > 0 then
+  redis.call('PEXPIRE', KEYS[3], ttl)
+  redis.call('PEXPIRE', KEYS[4], ttl)
+end
 local score = redis.call('ZINCRBY', KEYS[2], ARGV[4], ARGV[2])
 return {'ok', score, redis.call('SCARD', KEYS[4])}
 `;
 
 /**
  * Registers a connection; the first one lifts the lobby expiry of every party key.
- * KEYS: party, scores, tokens, presence. ARGV: member, expiresAt, now.
+ * KEYS: party, scores, tokens, presence, answers, answered. ARGV: member, expiresAt, now.
  * Returns the join code when the expiry was lifted (so the caller lifts the code's too), else ''.
  */
 export const CONNECT = `
@@ -63,6 +69,8 @@ if redis.call('PTTL', KEYS[1]) > 0 then
   redis.call('PERSIST', KEYS[1])
   redis.call('PERSIST', KEYS[2])
   redis.call('PERSIST', KEYS[3])
+  redis.call('PERSIST', KEYS[5])
+  redis.call('PERSIST', KEYS[6])
   return redis.call('HGET', KEYS[1], 'join_code')
 end
 return ''
