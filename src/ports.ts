@@ -15,8 +15,8 @@ export interface PartySnapshot {
   connected: Set<string>;
   /** Live connections of any kind, spectators included. */
   connections: number;
-  /** Since when the party has had no connection (set by `markVacant`), or null. */
-  vacantSince: number | null;
+  /** When a party left with no connection is concluded (set by `markVacant`), or null. */
+  vacantUntil: number | null;
   /** The phase whose state was last published (`markShown`), cleared by every transition. */
   shown: string | null;
 }
@@ -70,15 +70,18 @@ export interface PartyStore {
   answers(partyId: string): Promise<RecordedAnswer[]>;
   /**
    * Marks one connection (`connId`, unique per process) of `userId` (or null for a spectator)
-   * as present until `expiresAt`; the first one also lifts the lobby expiry. Clears `vacantSince`.
+   * as present until `expiresAt`; the first one also lifts the lobby expiry. Clears `vacantUntil`.
    */
   markConnected(partyId: string, connId: string, userId: string | null, expiresAt: number): Promise<void>;
   /** Forgets a connection at once (clean disconnect). */
   markDisconnected(partyId: string, connId: string, userId: string | null): Promise<void>;
   /** Records that the state of phase `tag` is being published (see LiveEngine: a reveal is never skipped). */
   markShown(partyId: string, tag: string): Promise<void>;
-  /** Records that the party has no connection since `now` unless already recorded; returns the recorded time. */
-  markVacant(partyId: string, now: number): Promise<number>;
+  /**
+   * Records when a party that has no connection will be concluded, unless already recorded;
+   * returns the recorded time. The first process to notice sets it, so every process agrees.
+   */
+  markVacant(partyId: string, until: number): Promise<number>;
   /** Deletes every key of the party and its join code. */
   delete(partyId: string): Promise<void>;
 }

@@ -101,8 +101,8 @@ export class Progression {
 
     let vacancyAt: number | null = null;
     if (snap.connections === 0) {
-      const since = snap.vacantSince ?? (await store.markVacant(partyId, now));
-      vacancyAt = since + (phase.status === 'lobby' ? config.lobbyTtlSeconds : config.abandonSeconds) * 1000;
+      const limit = (phase.status === 'lobby' ? config.lobbyTtlSeconds : config.abandonSeconds) * 1000;
+      vacancyAt = snap.vacantUntil ?? (await store.markVacant(partyId, now + limit));
       if (now >= vacancyAt) {
         const how: EndedHow = phase.status === 'lobby' ? 'expired' : 'abandoned';
         if (await store.transition(partyId, phase, endGame(phase, how))) {
@@ -141,7 +141,10 @@ export class Progression {
     else await deadlines.cancel(partyId);
   }
 
-  /** Ends a finished party: final state to everyone, results to PostgreSQL, live keys deleted. */
+  /**
+   * Ends a finished party: results to PostgreSQL, then the final state to everyone (so a
+   * client reading /api/games on `finished` finds the game), then the live keys deleted.
+   */
   private async conclude(partyId: string): Promise<void> {
     const { store, deadlines, db } = this.deps;
     // If this process dies half-way, the sweep of another one picks the party up again.
@@ -151,7 +154,6 @@ export class Progression {
       await deadlines.cancel(partyId);
       return;
     }
-    await this.deps.bus.publish(partyId, statePayload('finished', snap, this.clock()));
     const answers = await store.answers(partyId);
     await recordGame(db, {
       partyId,
@@ -161,6 +163,7 @@ export class Progression {
       players: snap.players,
       answers,
     });
+    await this.deps.bus.publish(partyId, statePayload('finished', snap, this.clock()));
     await store.delete(partyId);
     await deadlines.cancel(partyId);
   }

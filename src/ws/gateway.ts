@@ -4,7 +4,6 @@
  * protocol pings, and hands valid messages to the live engine.
  */
 import type { FastifyInstance } from 'fastify';
-import websocket from '@fastify/websocket';
 import type { WebSocket } from 'ws';
 import type { AppContext } from '../app.js';
 import { CLOSE, parseClientMessage, type ServerMessage } from '../game/protocol.js';
@@ -28,7 +27,6 @@ interface SocketState {
 
 export const wsGateway = (ctx: AppContext, engine: LiveEngine) => async (app: FastifyInstance) => {
   const { config, metrics, adapters } = ctx;
-  await app.register(websocket, { options: { maxPayload: config.wsMaxMessageBytes } });
 
   const sockets = new Map<WebSocket, SocketState>();
   const heartbeat = setInterval(() => {

@@ -149,7 +149,7 @@ export function partyStoreContract(name: string, make: () => Promise<PartyStoreH
         expect([...snap!.answered]).toEqual([]);
         expect([...snap!.connected]).toEqual([]);
         expect(snap!.connections).toBe(0);
-        expect(snap!.vacantSince).toBeNull();
+        expect(snap!.vacantUntil).toBeNull();
         expect(snap!.shown).toBeNull();
       }
       expect(await store.tokenHash(meta.partyId, meta.host)).toBe(`hash-of-${meta.host}`);
@@ -547,11 +547,11 @@ export function partyStoreContract(name: string, make: () => Promise<PartyStoreH
       const t = Date.now();
       expect(await store.markVacant(meta.partyId, t)).toBe(t);
       expect(await h.peer.markVacant(meta.partyId, t + 5000)).toBe(t);
-      expect((await store.load(meta.partyId, t))!.vacantSince).toBe(t);
+      expect((await store.load(meta.partyId, t))!.vacantUntil).toBe(t);
       await store.markConnected(meta.partyId, 'c1', meta.host, t + 30_000);
-      expect((await store.load(meta.partyId, t))!.vacantSince).toBeNull();
+      expect((await store.load(meta.partyId, t))!.vacantUntil).toBeNull();
       expect(await store.markVacant(meta.partyId, t + 9000)).toBe(t + 9000);
-      expect((await store.load(meta.partyId, t))!.vacantSince).toBe(t + 9000);
+      expect((await store.load(meta.partyId, t))!.vacantUntil).toBe(t + 9000);
     });
   });
 

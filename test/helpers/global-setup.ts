@@ -59,8 +59,9 @@ export default async function setup(project: TestProject) {
   } else {
     const u = new URL(ADMIN_URL);
     u.pathname = `/${dbName}`;
-    // A Redis database number of its own keeps runs on a shared Redis apart.
-    const redisDb = 1 + (randomBytes(1)[0]! % 15);
+    // A Redis database number of its own keeps runs on a shared Redis apart
+    // (1..12; the benchmark uses 14 and 15).
+    const redisDb = 1 + (randomBytes(1)[0]! % 12);
     project.provide('services', { databaseUrl: u.toString(), redisUrl: `${REDIS_URL.replace(/\/\d*$/, '')}/${redisDb}` });
     project.provide('skipReason', '');
   }

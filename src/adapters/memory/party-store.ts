@@ -14,7 +14,7 @@ interface Entry {
   presence: Map<string, { userId: string | null; expiresAt: number }>; // connId ->
   /** Epoch ms after which the whole party is gone; null once someone connected. */
   expiresAt: number | null;
-  vacantSince: number | null;
+  vacantUntil: number | null;
   shown: string | null;
 }
 
@@ -72,7 +72,7 @@ export class MemoryPartyStore implements PartyStore {
       answers: new Map(),
       presence: new Map(),
       expiresAt: this.clock() + ttlMs,
-      vacantSince: null,
+      vacantUntil: null,
       shown: null,
     });
   }
@@ -97,7 +97,7 @@ export class MemoryPartyStore implements PartyStore {
       answered,
       connected,
       connections,
-      vacantSince: e.vacantSince,
+      vacantUntil: e.vacantUntil,
       shown: e.shown,
     };
   }
@@ -172,7 +172,7 @@ export class MemoryPartyStore implements PartyStore {
     if (!e) return;
     e.presence.set(connId, { userId, expiresAt });
     e.expiresAt = null;
-    e.vacantSince = null;
+    e.vacantUntil = null;
     const c = this.codes.get(e.meta.joinCode);
     if (c?.partyId === partyId) c.expiresAt = null;
   }
@@ -186,11 +186,11 @@ export class MemoryPartyStore implements PartyStore {
     if (e) e.shown = tag;
   }
 
-  async markVacant(partyId: string, now: number): Promise<number> {
+  async markVacant(partyId: string, until: number): Promise<number> {
     const e = this.get(partyId);
-    if (!e) return now;
-    e.vacantSince ??= now;
-    return e.vacantSince;
+    if (!e) return until;
+    e.vacantUntil ??= until;
+    return e.vacantUntil;
   }
 
   async delete(partyId: string): Promise<void> {

@@ -107,7 +107,7 @@ export class RedisPartyStore implements PartyStore {
     const k = partyKeys(partyId);
     const res = await this.redis
       .multi()
-      .hmget(k.party, 'status', 'round', 'opened_at', 'deadline', 'reveal_ends_at', 'ended_how', 'vacant_since', 'shown')
+      .hmget(k.party, 'status', 'round', 'opened_at', 'deadline', 'reveal_ends_at', 'ended_how', 'vacant_until', 'shown')
       .zrange(k.scores, 0, -1, 'WITHSCORES')
       .smembers(k.answered)
       .zrangebyscore(k.presence, `(${now}`, '+inf')
@@ -137,7 +137,7 @@ export class RedisPartyStore implements PartyStore {
       answered: new Set(answered),
       connected,
       connections: presence.length,
-      vacantSince: num(ph[6]),
+      vacantUntil: num(ph[6]),
       shown: ph[7] || null,
     };
   }
@@ -241,8 +241,8 @@ export class RedisPartyStore implements PartyStore {
     await this.redis.quizMarkShown(partyKeys(partyId).party, tag);
   }
 
-  async markVacant(partyId: string, now: number): Promise<number> {
-    return Number(await this.redis.quizMarkVacant(partyKeys(partyId).party, String(now)));
+  async markVacant(partyId: string, until: number): Promise<number> {
+    return Number(await this.redis.quizMarkVacant(partyKeys(partyId).party, String(until)));
   }
 
   async delete(partyId: string): Promise<void> {

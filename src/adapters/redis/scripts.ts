@@ -64,7 +64,7 @@ export const CONNECT = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return '' end
 redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', ARGV[3])
 redis.call('ZADD', KEYS[4], ARGV[2], ARGV[1])
-redis.call('HDEL', KEYS[1], 'vacant_since')
+redis.call('HDEL', KEYS[1], 'vacant_until')
 if redis.call('PTTL', KEYS[1]) > 0 then
   redis.call('PERSIST', KEYS[1])
   redis.call('PERSIST', KEYS[2])
@@ -76,11 +76,11 @@ end
 return ''
 `;
 
-/** KEYS: party. ARGV: now. Sets vacant_since unless set (never creates a missing party). */
+/** KEYS: party. ARGV: until. Sets vacant_until unless set (never creates a missing party). */
 export const MARK_VACANT = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return ARGV[1] end
-redis.call('HSETNX', KEYS[1], 'vacant_since', ARGV[1])
-return redis.call('HGET', KEYS[1], 'vacant_since')
+redis.call('HSETNX', KEYS[1], 'vacant_until', ARGV[1])
+return redis.call('HGET', KEYS[1], 'vacant_until')
 `;
 
 /** KEYS: party. ARGV: tag. Marks a phase's state as published (never creates a missing party). */
