@@ -4,6 +4,9 @@
  */
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import swagger from '@fastify/swagger';
+import websocket from '@fastify/websocket';
+import type { WebSocketServer } from 'ws';
+import { CLOSE } from './game/protocol.js';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.js';
@@ -46,8 +49,16 @@ function createFastify(config: Config, opts: BuildOptions) {
     bodyLimit: config.httpBodyLimitBytes,
     // Ids of any length reach the handlers, which answer 404 for anything not well-formed.
     maxParamLength: 8192,
-    frameworkErrors: (err, _req, reply) => {
+    frameworkErrors: (err, req, reply) => {
       const r = reply as FastifyReply;
+      // A WebSocket upgrade the router refuses reaches no route and no hook, so nothing would
+      // ever release its socket (and close() would wait for it): upgrade it, close it 4404.
+      const wss = (req.server as unknown as { websocketServer?: WebSocketServer }).websocketServer;
+      if (wss && req.headers.upgrade?.toLowerCase() === 'websocket') {
+        void r.hijack();
+        wss.handleUpgrade(req.raw, req.raw.socket, Buffer.alloc(0), (ws) => ws.close(CLOSE.notFound, 'no such party'));
+        return;
+      }
       if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') void r.status(404).send({ detail: 'no such resource', code: 'not_found' });
       else void r.status(400).send({ detail: 'the URL is not validly percent-encoded', code: 'bad_url' });
     },
@@ -153,6 +164,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(opsRoutes(ctx));
   await app.register(resultRoutes(ctx));
   await app.register(webRoutes(ctx));
+  // At the root, not inside the gateway, so that frameworkErrors can reach its server.
+  await app.register(websocket, { options: { maxPayload: config.wsMaxMessageBytes } });
   await app.register(wsGateway(ctx, engine));
   engine.start();
 

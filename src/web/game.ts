@@ -33,6 +33,7 @@ export function gameView(session: Session, nav: Nav): View {
   const code = h('span', { class: 'code-badge', title: 'Join code' });
   const score = h('span', { class: 'my-score', 'data-testid': 'my-score' }, '0');
   const header = h('header', { class: 'game-head' },
+    h('h1', { class: 'sr-only' }, 'Quiz Party'),
     where, code,
     h('span', { class: 'me' }, h('span', { class: 'me-name' }, me), score, h('span', { class: 'sr-only' }, ' points')),
   );
@@ -74,9 +75,11 @@ export function gameView(session: Session, nav: Nav): View {
     where.textContent = s.status === 'lobby' ? `${s.category} \u00b7 Lobby`
       : s.status === 'finished' ? `${s.category} \u00b7 Final results`
       : `${s.category} \u00b7 Round ${s.current_round}/${s.rounds}`;
-    code.textContent = s.status === 'finished' ? '' : `Code ${formatCode(s.join_code)}`;
-    code.hidden = s.status === 'finished';
+    // The lobby shows the code in large type already; the podium no longer needs it.
+    code.textContent = `Code ${formatCode(s.join_code)}`;
+    code.hidden = s.status === 'finished' || s.status === 'lobby';
     score.textContent = myScore.toLocaleString('en-US');
+    document.title = `${where.textContent} \u00b7 Quiz Party`;
     const key = s.status === 'lobby' || s.status === 'finished' ? s.status : `${s.status}:${s.current_round}`;
     if (key === screenKey && screen) return screen.update(c);
     screen?.destroy?.();
@@ -217,6 +220,7 @@ export function gameView(session: Session, nav: Nav): View {
       document.removeEventListener('keydown', onKey);
       document.body.classList.remove('offline');
       if (conn) conn.hidden = true;
+      document.title = 'Quiz Party';
     },
   };
 }

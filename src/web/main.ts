@@ -16,6 +16,7 @@ let current: View | null = null;
 function show(view: View): void {
   current?.destroy?.();
   current = view;
+  document.title = view.title ?? 'Quiz Party';
   root.replaceChildren(view.el);
   focusFirst(view.el);
 }

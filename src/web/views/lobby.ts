@@ -1,7 +1,7 @@
 /** The lobby: join code, join link and QR code, the players arriving live, and Start for the host. */
 import { fill, formatCode, h } from '../dom.js';
 import { renderQr } from '../qr.js';
-import { roster } from './players.js';
+import { updateRoster } from './players.js';
 import type { GameCtx, Screen } from './types.js';
 
 export function lobbyScreen(c: GameCtx): Screen {
@@ -38,7 +38,7 @@ export function lobbyScreen(c: GameCtx): Screen {
     update(c) {
       const n = c.state.players.length;
       count.textContent = `${n} player${n === 1 ? '' : 's'} in the game \u00b7 ${c.state.category}, ${c.state.rounds} rounds, ${c.state.timeout} s each`;
-      fill(list, roster(c.state.players, c.me, c.state.host));
+      updateRoster(list, c.state.players, c.me, c.state.host);
       if (c.isHost && c.state.start_mode === 'host') {
         if (!action.contains(startBtn)) fill(action, startBtn, h('p', { class: 'muted small' }, 'Players can still join after the start.'));
       } else {

@@ -4,17 +4,22 @@ import type { StateMessage } from '../../client/quiz-client.js';
 
 type Player = StateMessage['players'][number];
 
-export function roster(players: Player[], me: string, host: string): HTMLElement[] {
-  return [...players]
-    .sort((a, b) => (a.user_id === host ? -1 : b.user_id === host ? 1 : 0))
-    .map((p) =>
-      h('li', { class: `player${p.connected ? '' : ' away'}${p.user_id === me ? ' is-me' : ''}`, 'data-player': p.user_id },
-        h('span', { class: 'dot', 'aria-hidden': 'true' }),
-        h('span', { class: 'name' }, p.user_id),
-        p.user_id === host ? h('span', { class: 'tag' }, 'host') : null,
-        p.user_id === me ? h('span', { class: 'tag you' }, 'you') : null,
-        p.connected ? null : h('span', { class: 'sr-only' }, ' (not connected)'),
-      ));
+/**
+ * Everyone who joined, the host first, kept in `list` by user id so that only newcomers
+ * animate in. (Presence is not pushed by the protocol, so there is no online dot here.)
+ */
+export function updateRoster(list: HTMLElement, players: Player[], me: string, host: string): void {
+  const ordered = [...players].sort((a, b) => (a.user_id === host ? -1 : b.user_id === host ? 1 : 0));
+  const existing = new Map([...list.children].map((li) => [(li as HTMLElement).dataset.player ?? '', li]));
+  const items = ordered.map((p) => existing.get(p.user_id) ?? h('li', { class: `player new${p.user_id === me ? ' is-me' : ''}`, 'data-player': p.user_id },
+    h('span', { class: 'name' }, p.user_id),
+    p.user_id === host ? h('span', { class: 'tag' }, 'host') : null,
+    p.user_id === me ? h('span', { class: 'tag you' }, 'you') : null,
+  ));
+  items.forEach((li, i) => {
+    if (list.children[i] !== li) list.insertBefore(li, list.children[i] ?? null);
+  });
+  while (list.children.length > items.length) list.lastElementChild?.remove();
 }
 
 /** Ranked scores (players arrive ordered by score); long lists keep the top 10 and me. */

@@ -3,6 +3,7 @@ import { h } from '../dom.js';
 import type { GameCtx, Screen } from './types.js';
 
 export const SHAPES = ['\u25b2', '\u25c6', '\u25cf', '\u25a0']; // triangle, diamond, circle, square
+const touch = typeof matchMedia === 'function' && matchMedia('(hover: none) and (pointer: coarse)').matches;
 
 export function questionScreen(first: GameCtx): Screen {
   const s = first.state;
@@ -69,7 +70,7 @@ export function questionScreen(first: GameCtx): Screen {
       ? r.correct ? `\u2714 Correct! +${r.points} points` : '\u2718 Wrong \u2014 no points this time'
       : answered ? 'Answer locked in\u2026'
       : timeUp ? 'Time\u2019s up!'
-      : 'Pick an answer \u2014 or press 1 to 4';
+      : touch ? 'Pick an answer' : 'Pick an answer \u2014 or press 1 to 4';
     const online = st.players.filter((p) => p.connected || p.answered);
     const done = online.filter((p) => p.answered).length;
     progress.textContent = `${done} of ${online.length} answered`;

@@ -34,7 +34,7 @@ export function revealScreen(first: GameCtx): Screen {
       choices.replaceChildren(...st.choices.map((choice, i) => {
         const correct = choice === st.correct_answer;
         const picked = mine?.choice === choice;
-        return h('li', { class: `rc c${i}${correct ? ' correct' : ''}${picked ? ' picked' : ''}`, 'data-correct': correct },
+        return h('li', { class: `rc c${i}${correct ? ' correct' : ''}${picked ? ' picked' : ''}`, 'data-correct': String(correct) },
           h('span', { class: 'shape', 'aria-hidden': 'true' }, SHAPES[i] ?? ''),
           h('span', { class: 'choice-text' }, choice),
           correct ? h('span', { class: 'mark' }, '\u2714', h('span', { class: 'sr-only' }, ' correct answer')) : null,

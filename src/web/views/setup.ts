@@ -84,5 +84,5 @@ export function setupView(nav: Nav): View {
     },
   );
 
-  return { el: h('div', { class: 'page narrow' }, form) };
+  return { el: h('div', { class: 'page narrow' }, form), title: 'Host a game \u00b7 Quiz Party' };
 }

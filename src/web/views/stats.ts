@@ -52,15 +52,19 @@ export function statsView(userId: string, nav: Nav): View {
       h('p', { class: 'feedback-msg' }, f.message),
       h('div', { class: 'chips' },
         f.strongest ? h('span', { class: 'chip good' }, 'Strongest: ', h('strong', {}, f.strongest)) : null,
-        f.weakest ? h('span', { class: 'chip bad' }, 'Weakest: ', h('strong', {}, f.weakest)) : null,
+        f.weakest && f.weakest !== f.strongest ? h('span', { class: 'chip bad' }, 'Weakest: ', h('strong', {}, f.weakest)) : null,
       ),
     );
     const rows = s.categories.map((c) =>
       h('tr', {},
         h('th', { scope: 'row' }, c.category),
-        h('td', {}, c.games), h('td', {}, c.answered), h('td', {}, c.correct),
-        h('td', {}, h('span', { class: 'acc' }, h('span', { class: 'acc-bar', 'aria-hidden': 'true' }, h('span', { class: `acc-fill w${Math.round(c.accuracy * 10)}` })), pct(c.accuracy))),
-        h('td', {}, secs(c.avg_answer_ms)), h('td', { class: 'num' }, c.points.toLocaleString()),
+        h('td', { 'data-label': 'Games' }, c.games),
+        h('td', { 'data-label': 'Answered' }, c.answered),
+        h('td', { 'data-label': 'Correct' }, c.correct),
+        h('td', { 'data-label': 'Accuracy' }, h('span', { class: 'acc' },
+          h('span', { class: 'acc-bar', 'aria-hidden': 'true' }, h('span', { class: `acc-fill w${Math.round(c.accuracy * 10)}` })), pct(c.accuracy))),
+        h('td', { 'data-label': 'Avg time' }, secs(c.avg_answer_ms)),
+        h('td', { 'data-label': 'Points' }, c.points.toLocaleString('en-US')),
       ));
     const table = h('div', { class: 'table-wrap' },
       h('table', { class: 'stats-table', 'data-testid': 'stats-table' },
@@ -73,5 +77,5 @@ export function statsView(userId: string, nav: Nav): View {
   }
 
   void load();
-  return { el, destroy: () => void (stopped = true) };
+  return { el, title: `Stats for ${userId} \u00b7 Quiz Party`, destroy: () => void (stopped = true) };
 }

@@ -4,6 +4,8 @@ import type { AnswerRecord, Session } from '../session.js';
 /** A mounted page: its root element, and what to stop when it is replaced. */
 export interface View {
   el: HTMLElement;
+  /** The document title while the page shows (default "Quiz Party"). */
+  title?: string;
   destroy?(): void;
 }
 
