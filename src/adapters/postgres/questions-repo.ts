@@ -97,6 +97,10 @@ export async function listCategories(db: Queryable): Promise<{ category: string;
   return rows;
 }
 
+/** Question counts per category, per database, kept briefly so a draw is one round trip. */
+const categorySizes = new WeakMap<Queryable, Map<string, { n: number; at: number }>>();
+const COUNT_CACHE_MS = 5_000;
+
 /**
  * Draws `count` distinct random questions of a category, or null when it has fewer.
  * Picks random positions in 1..question_count and fetches them through the
@@ -108,12 +112,20 @@ export async function drawQuestions(
   count: number,
   random: () => number = Math.random,
 ): Promise<QuestionRow[] | null> {
-  const { rows: cat } = await db.query<{ n: number }>('SELECT question_count AS n FROM categories WHERE category = $1', [
-    category,
-  ]);
-  const total = cat[0]?.n ?? 0;
-  if (total < count) return null;
-  const positions = distinctPositions(total, count, random);
+  let total = categorySizes.get(db)?.get(category);
+  // Counts only grow, so a cached one is safe to draw from; re-read it when it looks too small.
+  if (total === undefined || total.at < Date.now() - COUNT_CACHE_MS || total.n < count) {
+    const { rows: cat } = await db.query<{ n: number }>('SELECT question_count AS n FROM categories WHERE category = $1', [
+      category,
+    ]);
+    total = { n: cat[0]?.n ?? 0, at: Date.now() };
+    let sizes = categorySizes.get(db);
+    if (!sizes) categorySizes.set(db, (sizes = new Map()));
+    if (sizes.size > 10_000) sizes.clear();
+    sizes.set(category, total);
+  }
+  if (total.n < count) return null;
+  const positions = distinctPositions(total.n, count, random);
   const { rows } = await db.query<QuestionRow & { seq: number }>(
     `SELECT id, question, answer, choice1, choice2, choice3, category, category_seq AS seq
        FROM questions WHERE category = $1 AND category_seq = ANY($2::int[])`,
