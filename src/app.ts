@@ -48,7 +48,7 @@ function createFastify(config: Config, opts: BuildOptions) {
   return Fastify({
     bodyLimit: config.httpBodyLimitBytes,
     // Ids of any length reach the handlers, which answer 404 for anything not well-formed.
-    maxParamLength: 8192,
+    routerOptions: { maxParamLength: 8192 },
     frameworkErrors: (err, req, reply) => {
       const r = reply as FastifyReply;
       // A WebSocket upgrade the router refuses reaches no route and no hook, so nothing would
@@ -165,7 +165,19 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(resultRoutes(ctx));
   await app.register(webRoutes(ctx));
   // At the root, not inside the gateway, so that frameworkErrors can reach its server.
-  await app.register(websocket, { options: { maxPayload: config.wsMaxMessageBytes } });
+  await app.register(websocket, {
+    options: { maxPayload: config.wsMaxMessageBytes },
+    // A client breaking the framing rules (e.g. too large a frame) is its problem, not ours:
+    // ws has already sent the close code (1009, 1002...), so only note it.
+    errorHandler: (err, socket, req) => {
+      if (String((err as { code?: string }).code ?? '').startsWith('WS_ERR_')) {
+        req.log.debug({ err: err.message }, 'websocket protocol error from client');
+        return;
+      }
+      req.log.error({ err }, 'websocket handler failed');
+      socket.terminate();
+    },
+  });
   await app.register(wsGateway(ctx, engine));
   engine.start();
 
