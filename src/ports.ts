@@ -89,8 +89,11 @@ export interface PartyStore {
 export interface Bus {
   /** Delivers `payload` (already serialised) to every subscriber of the party, on every process. */
   publish(partyId: string, payload: string): Promise<void>;
-  /** Starts receiving a party's messages; resolves once the subscription is active. */
-  subscribe(partyId: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Starts receiving a party's messages (as the UTF-8 bytes that were published, so they
+   * can be written to sockets without decoding); resolves once the subscription is active.
+   */
+  subscribe(partyId: string, onMessage: (payload: Buffer) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 

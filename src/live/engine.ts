@@ -30,7 +30,7 @@ export interface Conn {
 interface Room {
   conns: Set<Conn>;
   /** Connections whose first `state` has not been sent yet: fan-out frames wait here. */
-  pending: Map<Conn, string[]>;
+  pending: Map<Conn, Buffer[]>;
   subscribed: Promise<() => Promise<void>>;
   meta: PartyMeta | null;
   phase: Phase | null;
@@ -194,20 +194,19 @@ export class LiveEngine {
 
   // ---- fan-out -----------------------------------------------------------------------
 
-  private onBusMessage(room: Room, payload: string): void {
+  private onBusMessage(room: Room, payload: Buffer): void {
     const { header, frame } = openPayload(payload);
     if (header?.cp !== undefined) room.connectedPlayers = header.cp;
     if (header?.phase) {
       room.phase = header.phase;
       if (room.meta) this.armTimer(room.meta.partyId, room);
     }
-    if (!frame) return;
-    // Encoded once, written to every local socket.
-    const bytes = Buffer.from(frame);
+    if (!frame.length) return;
+    // The same bytes go to every local socket.
     for (const conn of room.conns) {
       const queue = room.pending.get(conn);
       if (queue) queue.push(frame);
-      else conn.send(bytes);
+      else conn.send(frame);
     }
     if (room.phase?.status === 'finished') {
       for (const conn of room.conns) if (!room.pending.has(conn)) conn.close(1000, 'game over');

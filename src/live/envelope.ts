@@ -36,8 +36,15 @@ export function scorePayload(msg: Extract<ServerMessage, { type: 'score' }>): st
   return SCORE_HEADER + JSON.stringify(msg);
 }
 
-export function openPayload(payload: string): { header: Header | null; frame: string } {
-  if (payload.startsWith(SCORE_HEADER)) return { header: null, frame: payload.slice(SCORE_HEADER.length) };
-  const nl = payload.indexOf('\n');
-  return { header: JSON.parse(payload.slice(0, nl)) as Header, frame: payload.slice(nl + 1) };
+const SCORE_HEADER_BYTES = Buffer.from(SCORE_HEADER);
+const NEWLINE = 0x0a;
+
+/** Splits a received payload; the frame stays bytes, ready to write to sockets. */
+export function openPayload(payload: Buffer): { header: Header | null; frame: Buffer } {
+  const n = SCORE_HEADER_BYTES.length;
+  if (payload.length >= n && payload.compare(SCORE_HEADER_BYTES, 0, n, 0, n) === 0) {
+    return { header: null, frame: payload.subarray(n) };
+  }
+  const nl = payload.indexOf(NEWLINE);
+  return { header: JSON.parse(payload.toString('utf8', 0, nl)) as Header, frame: payload.subarray(nl + 1) };
 }

@@ -25,7 +25,7 @@ export interface BusHarness {
 /** Records what a handler received. */
 function recorder() {
   const got: string[] = [];
-  return { got, fn: (payload: string) => void got.push(payload) };
+  return { got, fn: (payload: Buffer) => void got.push(payload.toString('utf8')) };
 }
 
 const PAYLOADS = [
@@ -53,7 +53,7 @@ export function busContract(name: string, make: () => Promise<BusHarness>, opts:
     await h.cleanup();
   });
 
-  async function sub(partyId: string, fn: (p: string) => void, on: Bus = bus): Promise<() => Promise<void>> {
+  async function sub(partyId: string, fn: (p: Buffer) => void, on: Bus = bus): Promise<() => Promise<void>> {
     const u = await on.subscribe(partyId, fn);
     unsubs.push(u);
     return u;

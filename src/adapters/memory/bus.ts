@@ -2,15 +2,16 @@
 import type { Bus } from '../../ports.js';
 
 export class MemoryBus implements Bus {
-  private readonly subscribers = new Map<string, Set<(payload: string) => void>>();
+  private readonly subscribers = new Map<string, Set<(payload: Buffer) => void>>();
 
   async publish(partyId: string, payload: string): Promise<void> {
     const subs = this.subscribers.get(partyId);
     if (!subs) return;
-    for (const fn of [...subs]) queueMicrotask(() => fn(payload));
+    const bytes = Buffer.from(payload);
+    for (const fn of [...subs]) queueMicrotask(() => fn(bytes));
   }
 
-  async subscribe(partyId: string, onMessage: (payload: string) => void): Promise<() => Promise<void>> {
+  async subscribe(partyId: string, onMessage: (payload: Buffer) => void): Promise<() => Promise<void>> {
     let subs = this.subscribers.get(partyId);
     if (!subs) this.subscribers.set(partyId, (subs = new Set()));
     subs.add(onMessage);

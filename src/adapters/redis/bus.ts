@@ -8,13 +8,19 @@ import { partyChannel } from './keys.js';
 
 export class RedisBus implements Bus {
   private readonly sub: Redis;
-  private readonly channels = new Map<string, { handlers: Set<(payload: string) => void>; ready: Promise<unknown> }>();
+  private readonly connected: Promise<unknown>;
+  private readonly channels = new Map<string, { handlers: Set<(payload: Buffer) => void>; ready: Promise<unknown> }>();
 
   constructor(private readonly pub: Redis) {
-    this.sub = pub.duplicate();
+    // The subscriber connects before its first SUBSCRIBE and skips the INFO ready check:
+    // on a slow start the check could otherwise run after SUBSCRIBE put the connection in
+    // subscriber mode, fail, and drop the connection.
+    this.sub = pub.duplicate({ enableReadyCheck: false, enableAutoPipelining: false, lazyConnect: true });
+    this.connected = this.sub.connect().catch(() => undefined);
     this.sub.on('error', () => undefined); // reconnects by itself; the command connection logs errors
-    this.sub.on('message', (channel: string, message: string) => {
-      const entry = this.channels.get(channel);
+    // Bytes in, bytes out: the payload is never decoded here.
+    this.sub.on('messageBuffer', (channel: Buffer, message: Buffer) => {
+      const entry = this.channels.get(channel.toString());
       if (entry) for (const fn of entry.handlers) fn(message);
     });
   }
@@ -23,11 +29,11 @@ export class RedisBus implements Bus {
     await this.pub.publish(partyChannel(partyId), payload);
   }
 
-  async subscribe(partyId: string, onMessage: (payload: string) => void): Promise<() => Promise<void>> {
+  async subscribe(partyId: string, onMessage: (payload: Buffer) => void): Promise<() => Promise<void>> {
     const channel = partyChannel(partyId);
     let entry = this.channels.get(channel);
     if (!entry) {
-      entry = { handlers: new Set(), ready: this.sub.subscribe(channel) };
+      entry = { handlers: new Set(), ready: this.connected.then(() => this.sub.subscribe(channel)) };
       this.channels.set(channel, entry);
     }
     const mine = entry;
