@@ -45,6 +45,8 @@ export interface PartyStore {
   create(meta: PartyMeta, hostTokenHash: string, ttlMs: number): Promise<void>;
   /** Everything needed to render the party state, read consistently, or null when gone. */
   load(partyId: string, now: number): Promise<PartySnapshot | null>;
+  /** What never changes about a party (ids, settings, questions), or null when gone. Cheap: cached. */
+  meta(partyId: string): Promise<PartyMeta | null>;
   /** Status and player count of several parties at once (missing ones are left out). */
   summaries(partyIds: string[]): Promise<PartySummary[]>;
   /** Adds a player with score 0 atomically with the capacity and duplicate checks. */

@@ -57,6 +57,8 @@ export interface EngineDeps {
 const PRESENCE_TTL_MS = 30_000;
 const PRESENCE_REFRESH_MS = 10_000;
 const SWEEP_MS = 200;
+/** How late a local timer may be before the sweep ticks its party anyway. */
+const LOCAL_TIMER_GRACE_MS = 1_000;
 const JOIN_COALESCE_MS = 50;
 
 export class LiveEngine {
@@ -78,9 +80,15 @@ export class LiveEngine {
   }
 
   start(): void {
-    this.sweeper = setInterval(() => this.track(this.progression.sweep()), SWEEP_MS);
+    this.sweeper = setInterval(() => this.track(this.progression.sweep((partyId, at) => this.timedHere(partyId, at))), SWEEP_MS);
     this.refresher = setInterval(() => this.track(this.refreshPresence()), PRESENCE_REFRESH_MS);
     this.janitor = setInterval(() => this.track(this.progression.expireForgottenLobbies()), JANITOR_MS);
+  }
+
+  /** True while a local timer of this process is set for that deadline and not overdue. */
+  private timedHere(partyId: string, at: number): boolean {
+    const room = this.rooms.get(partyId);
+    return !!room?.timer && room.timerAt !== null && room.timerAt <= at && this.clock() - at < LOCAL_TIMER_GRACE_MS;
   }
 
   newConnId(): string {
@@ -125,7 +133,7 @@ export class LiveEngine {
     room.pending.delete(conn);
     if (snap.phase.status === 'lobby' && snap.meta.settings.startMode === 'auto') {
       const to = startGame(snap.phase, snap.meta.settings, now);
-      if (!('ok' in to)) await this.progression.applyTransition(conn.partyId, snap.phase, to, 'question');
+      if (!('ok' in to)) await this.progression.applyTransition(conn.partyId, snap.phase, to, 'question', snap);
     } else if (conn.userId) await this.announcePresence(conn.partyId, snap);
     return true;
   }
@@ -265,7 +273,7 @@ export class LiveEngine {
     if (snap.meta.settings.startMode !== 'host') return this.sendError(conn, 'bad_message', 'this party starts automatically');
     const to = startGame(snap.phase, snap.meta.settings, this.clock());
     if ('ok' in to) return this.sendError(conn, 'bad_message', to.detail);
-    const won = await this.progression.applyTransition(conn.partyId, snap.phase, to, 'question');
+    const won = await this.progression.applyTransition(conn.partyId, snap.phase, to, 'question', snap);
     if (!won) this.sendError(conn, 'bad_message', 'the game has already started');
   }
 

@@ -44,8 +44,11 @@ export interface PartyListing {
 export class PartyService {
   private readonly clock: () => number;
 
+  private readonly players: parties.PlayerWriter;
+
   constructor(private readonly deps: PartyServiceDeps) {
     this.clock = deps.clock ?? Date.now;
+    this.players = new parties.PlayerWriter(deps.db);
   }
 
   async create(hostId: string, settings: PartySettings): Promise<{ party_id: string; game_id: string; join_code: string; token: string }> {
@@ -98,16 +101,17 @@ export class PartyService {
   async join(rawPartyId: string, userId: string): Promise<{ message: string; game_id: string; token: string }> {
     const partyId = canonicalUuid(rawPartyId);
     if (!partyId) throw notFound();
-    const { db, store } = this.deps;
-    const partyRow = await parties.getParty(db, partyId);
-    if (!partyRow || partyRow.status !== 'live') throw notFound();
+    const { store } = this.deps;
+    // The store holds every live party (and only those), so no PostgreSQL read is needed.
+    const meta = await store.meta(partyId);
+    if (!meta) throw notFound();
     const { token, hash } = issueToken(userId);
     const outcome = await store.join(partyId, userId, hash);
     if (outcome === 'party_not_found') throw notFound();
     if (outcome === 'already_joined') throw new HttpError(400, 'already_joined', `${userId} is already in this party`);
     if (outcome === 'party_full') throw new HttpError(409, 'party_full', 'the party has reached max_players');
     try {
-      const added = await parties.insertPlayer(db, partyId, userId, hash);
+      const added = await this.players.insert(partyId, userId, hash);
       if (!added) {
         await store.removePlayer(partyId, userId);
         throw new HttpError(400, 'already_joined', `${userId} is already in this party`);
@@ -117,7 +121,7 @@ export class PartyService {
       throw err;
     }
     this.deps.onPlayerJoined?.(partyId, userId);
-    return { message: 'Joined party successfully', game_id: partyRow.game_id, token };
+    return { message: 'Joined party successfully', game_id: meta.gameId, token };
   }
 
   async resolveCode(code: string): Promise<{ party_id: string }> {

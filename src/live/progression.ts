@@ -9,7 +9,7 @@ import type { Database } from '../adapters/postgres/db.js';
 import { recordGame } from '../adapters/postgres/results-repo.js';
 import { markEnded, staleLiveParties } from '../adapters/postgres/parties-repo.js';
 import type { Metrics } from '../metrics.js';
-import type { Bus, Deadlines, PartyStore } from '../ports.js';
+import type { Bus, Deadlines, PartySnapshot, PartyStore } from '../ports.js';
 import { closeRound, dueTransition, endGame, everyoneAnswered, nextTransition } from '../game/rules.js';
 import type { StateEvent } from '../game/protocol.js';
 import type { EndedHow, Phase } from '../game/types.js';
@@ -41,14 +41,19 @@ export class Progression {
   }
 
   /** Moves the party from `from` to `to` if nobody else did; on success publishes and schedules. */
-  async applyTransition(partyId: string, from: Phase, to: Phase, event: StateEvent): Promise<boolean> {
+  async applyTransition(partyId: string, from: Phase, to: Phase, event: StateEvent, before?: PartySnapshot): Promise<boolean> {
     const { store, deadlines } = this.deps;
     if (!(await store.transition(partyId, from, to))) return false;
     if (to.status === 'finished') {
       await this.conclude(partyId);
       return true;
     }
-    const snap = await store.load(partyId, this.clock());
+    // Out of a lobby or a reveal no answer can have changed the scores since `before` was
+    // read, so it is reused; closing a question reads the party again for the last answers.
+    const snap =
+      before && from.status !== 'question'
+        ? { ...before, answered: to.status === 'question' ? new Set<string>() : before.answered }
+        : await store.load(partyId, this.clock());
     if (!snap) return true;
     // Nobody advances past a reveal before its state is out (see tickOnce); the mark is
     // written before the publish on the same connection, so whoever sees one sees both.
@@ -126,7 +131,7 @@ export class Progression {
     }
     if (to) {
       const event: StateEvent = to.status === 'reveal' ? 'reveal' : to.status === 'question' ? 'question' : 'finished';
-      if (await this.applyTransition(partyId, phase, to, event)) {
+      if (await this.applyTransition(partyId, phase, to, event, snap)) {
         if (to.status === 'reveal') metrics.roundsClosed.labels(reason).inc();
         if (to.status === 'finished') metrics.gamesFinished.labels('finished').inc();
         if (due && reason === 'deadline') metrics.timerLateness.observe(Math.max(0, now - due.at) / 1000);
@@ -170,10 +175,14 @@ export class Progression {
 
 
   /** The backstop: parties whose deadline passed, wherever their sockets are (or are not). */
-  async sweep(): Promise<void> {
+  /**
+   * The backstop: ticks parties whose deadline passed. `timedHere` tells which ones a local
+   * timer of this process is about to handle, so they are not ticked twice at once.
+   */
+  async sweep(timedHere: (partyId: string, at: number) => boolean = () => false): Promise<void> {
     if (this.stopped) return;
     const due = await this.deps.deadlines.due(this.clock(), 100);
-    await Promise.all(due.map(({ partyId }) => this.tick(partyId)));
+    await Promise.all(due.filter((d) => !timedHere(d.partyId, d.at)).map(({ partyId }) => this.tick(partyId)));
   }
 
 

@@ -14,7 +14,7 @@ import {
   getPartyByGame,
   getPlayers,
   insertParty,
-  insertPlayer,
+  PlayerWriter,
   listLivePublic,
   markEnded,
   questionTexts,
@@ -23,6 +23,9 @@ import { countQuestions, drawQuestions, insertQuestions, listCategories } from '
 import { gameRounds, leaderboard, playerStats, recordGame, type GameOutcome } from '../../src/adapters/postgres/results-repo.js';
 import type { PartyMeta, RecordedAnswer } from '../../src/game/types.js';
 import { type Implementation, makeMeta, questionInput, services, skipReason, uniq } from '../helpers/contract.js';
+
+/** One writer per call: each insert is its own statement. */
+const insertPlayer = (db: Database, partyId: string, userId: string, hash: string) => new PlayerWriter(db).insert(partyId, userId, hash);
 
 export interface RepositoriesHarness {
   db: Database;
@@ -274,6 +277,24 @@ export function repositoriesContract(name: string, make: () => Promise<Repositor
       );
       const both = await Promise.all([insertPlayer(db, meta.partyId, 'raced', 'h1'), insertPlayer(db, meta.partyId, 'raced', 'h2')]);
       expect(both.filter(Boolean)).toHaveLength(1);
+    });
+
+    it('PlayerWriter batches concurrent inserts into one statement and reports each row', async () => {
+      const meta = await party({ category: uniq('cb') });
+      const writer = new PlayerWriter(db);
+      const users = Array.from({ length: 40 }, (_, i) => `batch${i}`);
+      const results = await Promise.all([
+        ...users.map((u) => writer.insert(meta.partyId, u, `h-${u}`)),
+        writer.insert(meta.partyId, 'batch0', 'again'), // the same player twice in one batch
+        writer.insert(meta.partyId, meta.host, 'host-again'), // already there
+      ]);
+      expect(results.slice(0, 40).every(Boolean)).toBe(true);
+      expect(results.slice(40)).toEqual([false, false]);
+      const rows = await getPlayers(db, meta.partyId);
+      expect(rows).toHaveLength(41);
+      expect(rows.find((r) => r.user_id === 'batch0')!.token_hash).toBe('h-batch0');
+      // A failing statement rejects every caller of its batch.
+      await expect(new PlayerWriter(db).insert('not-a-uuid', 'x', 'h')).rejects.toThrow();
     });
 
     it('deleteParty removes the party and its players', async () => {

@@ -102,6 +102,10 @@ export class MemoryPartyStore implements PartyStore {
     };
   }
 
+  async meta(partyId: string): Promise<PartyMeta | null> {
+    return this.get(partyId)?.meta ?? null;
+  }
+
   async summaries(partyIds: string[]): Promise<PartySummary[]> {
     const out: PartySummary[] = [];
     for (const partyId of partyIds) {

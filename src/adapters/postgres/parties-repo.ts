@@ -48,13 +48,55 @@ export async function deleteParty(db: Queryable, partyId: string): Promise<void>
   await db.query('DELETE FROM parties WHERE party_id = $1', [partyId]);
 }
 
-/** Adds a player; false when the player already has a row. */
-export async function insertPlayer(db: Queryable, partyId: string, userId: string, tokenHash: string): Promise<boolean> {
-  const res = await db.query(
-    'INSERT INTO party_players (party_id, user_id, score, token_hash) VALUES ($1, $2, 0, $3) ON CONFLICT DO NOTHING',
-    [partyId, userId, tokenHash],
-  );
-  return res.rowCount === 1;
+/**
+ * Group commit for joins: inserts requested in the same turn of the event loop go to
+ * PostgreSQL as one statement, so a burst of joins costs a few round trips, not one each.
+ * Each caller still learns whether its own row was new.
+ */
+export class PlayerWriter {
+  private pending: { partyId: string; userId: string; tokenHash: string; done: (added: boolean) => void; fail: (e: unknown) => void }[] = [];
+  private scheduled = false;
+
+  constructor(
+    private readonly db: Queryable,
+    private readonly maxBatch = 500,
+  ) {}
+
+  insert(partyId: string, userId: string, tokenHash: string): Promise<boolean> {
+    return new Promise((done, fail) => {
+      this.pending.push({ partyId, userId, tokenHash, done, fail });
+      if (this.pending.length >= this.maxBatch) this.flush();
+      else if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const batch = this.pending.splice(0);
+    if (!batch.length) return;
+    this.db
+      .query<{ party_id: string; user_id: string }>(
+        `INSERT INTO party_players (party_id, user_id, score, token_hash)
+         SELECT p, u, 0, h FROM unnest($1::uuid[], $2::text[], $3::text[]) AS t(p, u, h)
+         ON CONFLICT DO NOTHING RETURNING party_id::text AS party_id, user_id`,
+        [batch.map((b) => b.partyId), batch.map((b) => b.userId), batch.map((b) => b.tokenHash)],
+      )
+      .then(
+        ({ rows }) => {
+          const added = new Set(rows.map((r) => `${r.party_id}\t${r.user_id}`));
+          for (const b of batch) {
+            const key = `${b.partyId}\t${b.userId}`;
+            b.done(added.delete(key)); // only the first of repeated requests gets true
+          }
+        },
+        (err: unknown) => {
+          for (const b of batch) b.fail(err);
+        },
+      );
+  }
 }
 
 export async function getParty(db: Queryable, partyId: string): Promise<PartyRow | null> {

@@ -93,7 +93,7 @@ export class RedisPartyStore implements PartyStore {
     this.metaCache.set(meta.partyId, meta);
   }
 
-  private async meta(partyId: string): Promise<PartyMeta | null> {
+  async meta(partyId: string): Promise<PartyMeta | null> {
     const cached = this.metaCache.get(partyId);
     if (cached) return cached;
     const raw = await this.redis.hget(partyKeys(partyId).party, 'meta');
