@@ -18,6 +18,7 @@
  * Progress goes to stderr; the table (and, with --json, one JSON object as the last line)
  * goes to stdout.
  */
+import { redactUrl } from '../src/redact.js';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -105,16 +106,6 @@ const loadAtStart = os.loadavg().map((x) => Math.round(x * 100) / 100);
 function progress(msg: string): void {
   const s = ((performance.now() - started) / 1000).toFixed(1).padStart(6);
   process.stderr.write(`[${s}s] ${msg}\n`);
-}
-
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
 }
 
 const scratch = {
@@ -398,7 +389,7 @@ async function fill(db: Database, target: number): Promise<Fill> {
 const COLUMNS = 'id, question, answer, choice1, choice2, choice3, category';
 
 async function main(): Promise<void> {
-  progress(`server ${redact(ADMIN_URL)}; creating scratch database ${scratch.name}`);
+  progress(`server ${redactUrl(ADMIN_URL)}; creating scratch database ${scratch.name}`);
   const admin = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 5000 });
   await admin.connect();
   let serverVersion = '';
