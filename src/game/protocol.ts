@@ -62,6 +62,7 @@ export const CLOSE = {
   goingAway: 1001,
   policyViolation: 1008,
   tooBig: 1009,
+  serverError: 1011,
   unauthorized: 4401,
   notFound: 4404,
   tooManySockets: 4429,

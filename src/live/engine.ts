@@ -38,7 +38,6 @@ interface Room {
   timerAt: number | null;
   /** Connected players (any process) as last reported on the bus: gates the early-close check. */
   connectedPlayers: number;
-  joinFlush: NodeJS.Timeout | null;
 }
 
 /** Bus payload: a small JSON header for engines, a newline, then the client frame (maybe empty). */
@@ -63,6 +62,8 @@ const JOIN_COALESCE_MS = 50;
 
 export class LiveEngine {
   private readonly rooms = new Map<string, Room>();
+  /** Pending `player_joined` broadcasts, one per party. */
+  private readonly joinFlushes = new Map<string, NodeJS.Timeout>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly clock: () => number;
   private sweeper: NodeJS.Timeout | null = null;
@@ -179,7 +180,6 @@ export class LiveEngine {
       timer: null,
       timerAt: null,
       connectedPlayers: 0,
-      joinFlush: null,
     };
     this.rooms.set(partyId, created);
     return created;
@@ -189,7 +189,6 @@ export class LiveEngine {
     if (room.conns.size > 0 || this.rooms.get(partyId) !== room) return;
     this.rooms.delete(partyId);
     if (room.timer) clearTimeout(room.timer);
-    if (room.joinFlush) clearTimeout(room.joinFlush);
     this.track(room.subscribed.then((unsubscribe) => unsubscribe()));
   }
 
@@ -227,17 +226,15 @@ export class LiveEngine {
 
   /** Called by HTTP join: coalesces a burst of joins into one `player_joined` state per party. */
   playerJoined(partyId: string): void {
-    const room = this.rooms.get(partyId);
-    if (room) {
-      if (room.joinFlush) return;
-      room.joinFlush = setTimeout(() => {
-        room.joinFlush = null;
+    // Coalesced whether or not this process has sockets of the party: other processes may.
+    if (this.joinFlushes.has(partyId) || this.stopped) return;
+    this.joinFlushes.set(
+      partyId,
+      setTimeout(() => {
+        this.joinFlushes.delete(partyId);
         this.track(this.broadcastJoined(partyId));
-      }, JOIN_COALESCE_MS);
-      return;
-    }
-    // No local sockets: other processes may have some; tell them directly.
-    this.track(this.broadcastJoined(partyId));
+      }, JOIN_COALESCE_MS),
+    );
   }
 
   private async broadcastJoined(partyId: string): Promise<void> {
@@ -320,11 +317,18 @@ export class LiveEngine {
     room.timer = null;
     room.timerAt = at;
     if (at === null || this.stopped) return;
-    room.timer = setTimeout(() => {
+    const fire = () => {
+      // Timers may fire a millisecond early; a tick then would find nothing due.
+      const early = at - this.clock();
+      if (early > 0) {
+        room.timer = setTimeout(fire, early);
+        return;
+      }
       room.timer = null;
       room.timerAt = null;
       this.track(this.progression.tick(partyId));
-    }, Math.max(0, at - this.clock()));
+    };
+    room.timer = setTimeout(fire, Math.max(0, at - this.clock()));
   }
 
   private async refreshPresence(): Promise<void> {
@@ -343,10 +347,11 @@ export class LiveEngine {
     if (this.sweeper) clearInterval(this.sweeper);
     if (this.refresher) clearInterval(this.refresher);
     if (this.janitor) clearInterval(this.janitor);
+    for (const t of this.joinFlushes.values()) clearTimeout(t);
+    this.joinFlushes.clear();
     const departures: Promise<void>[] = [];
     for (const [partyId, room] of this.rooms) {
       if (room.timer) clearTimeout(room.timer);
-      if (room.joinFlush) clearTimeout(room.joinFlush);
       for (const conn of room.conns) {
         departures.push(this.deps.store.markDisconnected(partyId, conn.id, conn.userId).catch(() => undefined));
         conn.close(1001, 'server shutting down');

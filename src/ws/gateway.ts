@@ -43,6 +43,7 @@ export const wsGateway = (ctx: AppContext, engine: LiveEngine) => async (app: Fa
   app.addHook('onClose', async () => clearInterval(heartbeat));
 
   const send = (socket: WebSocket, msg: ServerMessage) => socket.send(JSON.stringify(msg));
+  const log = app.log;
 
   /** The final state of a party that is over, read from PostgreSQL; null if the id is unknown. */
   async function finishedParty(partyId: string, token: string | null): Promise<'unknown' | 'bad_token' | 'ok'> {
@@ -57,6 +58,7 @@ export const wsGateway = (ctx: AppContext, engine: LiveEngine) => async (app: Fa
   }
 
   app.get('/ws/:party_id', { websocket: true, schema: { hide: true } }, (socket, req) => {
+    // Nothing below keeps `req`: a socket lives long, the upgrade request should not.
     const rawPartyId = (req.params as { party_id: string }).party_id;
     const partyId = canonicalUuid(rawPartyId) ?? rawPartyId;
     const query = req.query as Record<string, unknown>;
@@ -84,7 +86,7 @@ export const wsGateway = (ctx: AppContext, engine: LiveEngine) => async (app: Fa
     let chain = Promise.resolve();
     const run = (fn: () => Promise<void>) => {
       chain = chain.then(fn).catch((err: unknown) => {
-        req.log.error({ err }, 'websocket message failed');
+        log.error({ err }, 'websocket message failed');
       });
     };
 
@@ -154,7 +156,15 @@ export const wsGateway = (ctx: AppContext, engine: LiveEngine) => async (app: Fa
       await engine.handle(conn, parsed.msg);
     }
 
-    run(async () => {
+    run(() =>
+      setUp().catch((err: unknown) => {
+        // Never leave a client waiting for a first state that will not come.
+        log.error({ err }, 'websocket set-up failed');
+        socket.close(CLOSE.serverError, 'server error; try again');
+      }),
+    );
+
+    async function setUp(): Promise<void> {
       if (!canonicalUuid(partyId)) {
         socket.close(CLOSE.notFound, 'no such party');
         return;
@@ -199,6 +209,6 @@ export const wsGateway = (ctx: AppContext, engine: LiveEngine) => async (app: Fa
       const pending = backlog ?? [];
       backlog = null;
       for (const text of pending) await onFrame(text);
-    });
+    }
   });
 };
