@@ -18,6 +18,7 @@
  * Progress goes to stderr; the table (and, with --json, one JSON object as the last line)
  * goes to stdout.
  */
+import { progressLog } from './lib/progress.js';
 import { redactUrl } from '../src/redact.js';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
@@ -101,12 +102,7 @@ const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0
 // ---------------------------------------------------------------------------------------
 // Progress and cleanup
 
-const started = performance.now();
-const loadAtStart = os.loadavg().map((x) => Math.round(x * 100) / 100);
-function progress(msg: string): void {
-  const s = ((performance.now() - started) / 1000).toFixed(1).padStart(6);
-  process.stderr.write(`[${s}s] ${msg}\n`);
-}
+const { progress, loadAtStart } = progressLog();
 
 const scratch = {
   name: `quiz_bench_${randomBytes(5).toString('hex')}`,

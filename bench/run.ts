@@ -28,6 +28,7 @@
  * and the same phases against the baselines: raw `ws` (idle RSS, messages/s, latency,
  * bare setTimeout lateness) and a Fastify hello-world route (requests/s).
  */
+import { progressLog } from './lib/progress.js';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -186,12 +187,7 @@ const REDIS_BASE = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 // ---------------------------------------------------------------------------------------
 // Progress, cleanup, watchdog
 
-const t0 = performance.now();
-const loadAtStart = os.loadavg().map((x) => Math.round(x * 100) / 100);
-function progress(msg: string): void {
-  const s = ((performance.now() - t0) / 1000).toFixed(1).padStart(6);
-  process.stderr.write(`[${s}s] ${msg}\n`);
-}
+const { progress, loadAtStart } = progressLog();
 
 let scratch: Scratch | null = null;
 const tempDirs: string[] = [];
