@@ -55,13 +55,18 @@ export class Progression {
         ? { ...before, answered: to.status === 'question' ? new Set<string>() : before.answered }
         : await store.load(partyId, this.clock());
     if (!snap) return true;
-    // Nobody advances past a reveal before its state is out (see tickOnce); the mark is
-    // written before the publish on the same connection, so whoever sees one sees both.
-    if (to.status === 'reveal') await store.markShown(partyId, shownTag(to));
-    await this.deps.bus.publish(partyId, statePayload(event, { ...snap, phase: to }, this.clock()));
-    // Scheduled only now, so no sweep can move the party on before this state is out.
+    // Three writes issued in this order without waiting in between: on one Redis connection
+    // (or in one process) they take effect in this order, in a single round trip.
+    // - The reveal is marked shown before it is published, so whoever sees it sees the mark
+    //   (nobody advances past an unshown reveal, see tickOnce).
+    // - The next deadline comes after the publish, so no sweep moves the party on before
+    //   this state is out.
     const next = nextTransition(to);
-    if (next) await deadlines.schedule(partyId, next.at);
+    await Promise.all([
+      to.status === 'reveal' ? store.markShown(partyId, shownTag(to)) : undefined,
+      this.deps.bus.publish(partyId, statePayload(event, { ...snap, phase: to }, this.clock())),
+      next ? deadlines.schedule(partyId, next.at) : undefined,
+    ]);
     return true;
   }
 
