@@ -58,7 +58,7 @@ export const ENV_SCHEMA: Record<string, Spec> = {
     check: (v) => (v.length >= 16 ? null : 'must be at least 16 characters'),
   },
   LOG_LEVEL: { kind: 'enum', def: 'info', values: LOG_LEVELS, doc: 'pino log level' },
-  PG_POOL_MAX: { kind: 'int', def: 10, min: 1, max: 200, doc: 'PostgreSQL connections per process' },
+  PG_POOL_MAX: { kind: 'int', def: 10, min: 2, max: 200, doc: 'PostgreSQL connections per process (start-up holds one for its lock)' },
   LOBBY_TTL_SECONDS: { kind: 'int', def: 600, min: 5, max: 86400, doc: 'an unstarted party nobody is connected to expires after this' },
   ABANDON_SECONDS: { kind: 'int', def: 30, min: 1, max: 86400, doc: 'a started party with no connection for this long is concluded' },
   PING_INTERVAL_SECONDS: { kind: 'int', def: 20, min: 1, max: 3600, doc: 'WebSocket protocol ping interval; two missed pongs drop the socket' },

@@ -50,6 +50,13 @@ export function everyoneAnswered(connected: ReadonlySet<string>, answered: Reado
   return true;
 }
 
+const STATUS_ORDER = { lobby: 0, question: 1, reveal: 2, finished: 3 } as const;
+
+/** A number that grows with every transition of a party: compares phases by age. */
+export function phaseRank(phase: Pick<Phase, 'status' | 'round'>): number {
+  return phase.round * 4 + STATUS_ORDER[phase.status];
+}
+
 /** The next automatic transition and when it is due, or null when only an event moves the party. */
 export function nextTransition(phase: Phase): { at: number; kind: 'close' | 'advance' } | null {
   if (phase.status === 'question' && phase.deadline !== null) return { at: phase.deadline, kind: 'close' };

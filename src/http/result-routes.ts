@@ -143,7 +143,8 @@ export const resultRoutes = (ctx: AppContext) => async (fastify: FastifyInstance
       host: party.player_id,
       finished_at: party.finished_at ? party.finished_at.toISOString() : null,
       ranking: ranked(players, (p) => p.score),
-      rounds: await gameRounds(db, party.party_id, party.question_ids),
+      // Only the rounds that were asked: an abandoned game stops early, an expired one asked none.
+      rounds: await gameRounds(db, party.party_id, party.question_ids.slice(0, party.rounds_played ?? party.rounds)),
     };
   });
 };

@@ -10,11 +10,11 @@ import type { Logger } from '../adapters/index.js';
 import type { Database } from '../adapters/postgres/db.js';
 import type { Metrics } from '../metrics.js';
 import type { Bus, Deadlines, PartySnapshot, PartyStore } from '../ports.js';
-import { judgeAnswer, nextTransition, startGame } from '../game/rules.js';
+import { judgeAnswer, nextTransition, phaseRank, startGame } from '../game/rules.js';
 import type { ClientMessage, ErrorCode, ServerMessage } from '../game/protocol.js';
 import type { PartyMeta, Phase } from '../game/types.js';
 import { openPayload, presencePayload, scorePayload, stateFrame, statePayload } from './envelope.js';
-import { JANITOR_MS, Progression } from './progression.js';
+import { JANITOR_MS, PRESENCE_LEASE_MS, Progression } from './progression.js';
 import { digestMatches, tokenUser } from './tokens.js';
 
 /** One client connection, as the engine sees it (the gateway owns the socket). */
@@ -30,7 +30,7 @@ export interface Conn {
 interface Room {
   conns: Set<Conn>;
   /** Connections whose first `state` has not been sent yet: fan-out frames wait here. */
-  pending: Map<Conn, Buffer[]>;
+  pending: Map<Conn, { frame: Buffer; rank: number | null }[]>;
   subscribed: Promise<() => Promise<void>>;
   meta: PartyMeta | null;
   phase: Phase | null;
@@ -53,7 +53,7 @@ export interface EngineDeps {
   clock?: () => number;
 }
 
-const PRESENCE_TTL_MS = 30_000;
+const PRESENCE_TTL_MS = PRESENCE_LEASE_MS;
 const PRESENCE_REFRESH_MS = 10_000;
 const SWEEP_MS = 200;
 /** How late a local timer may be before the sweep ticks its party anyway. */
@@ -130,8 +130,14 @@ export class LiveEngine {
     }
     this.absorb(room, snap);
     conn.send(stateFrame('connected', snap, now));
-    for (const frame of room.pending.get(conn) ?? []) conn.send(frame);
+    // Frames that arrived while this connection was set up, minus states older than its first.
+    const first = phaseRank(snap.phase);
+    for (const q of room.pending.get(conn) ?? []) if (q.rank === null || q.rank >= first) conn.send(q.frame);
     room.pending.delete(conn);
+    if (room.phase?.status === 'finished') {
+      conn.close(1000, 'game over');
+      return true;
+    }
     if (snap.phase.status === 'lobby' && snap.meta.settings.startMode === 'auto') {
       const to = startGame(snap.phase, snap.meta.settings, now);
       if (!('ok' in to)) await this.progression.applyTransition(conn.partyId, snap.phase, to, 'question', snap);
@@ -194,7 +200,7 @@ export class LiveEngine {
 
   private absorb(room: Room, snap: PartySnapshot): void {
     room.meta = snap.meta;
-    room.phase = snap.phase;
+    if (!room.phase || phaseRank(snap.phase) >= phaseRank(room.phase)) room.phase = snap.phase;
     room.connectedPlayers = snap.connected.size;
     this.armTimer(snap.meta.partyId, room);
   }
@@ -204,15 +210,22 @@ export class LiveEngine {
   private onBusMessage(room: Room, payload: Buffer): void {
     const { header, frame } = openPayload(payload);
     if (header?.cp !== undefined) room.connectedPlayers = header.cp;
-    if (header?.phase) {
-      room.phase = header.phase;
-      if (room.meta) this.armTimer(room.meta.partyId, room);
+    const rank = header?.phase ? phaseRank(header.phase) : null;
+    if (header?.phase && rank !== null) {
+      // A state built before a newer transition went out (a player_joined, say) arrives
+      // late: it must not roll clients or this room's timer back.
+      if (room.phase && rank < phaseRank(room.phase)) {
+        if (header.k === 'state') return;
+      } else {
+        room.phase = header.phase;
+        if (room.meta) this.armTimer(room.meta.partyId, room);
+      }
     }
     if (!frame.length) return;
     // The same bytes go to every local socket.
     for (const conn of room.conns) {
       const queue = room.pending.get(conn);
-      if (queue) queue.push(frame);
+      if (queue) queue.push({ frame, rank });
       else conn.send(frame);
     }
     if (room.phase?.status === 'finished') {
@@ -352,6 +365,8 @@ export class LiveEngine {
     const departures: Promise<void>[] = [];
     for (const [partyId, room] of this.rooms) {
       if (room.timer) clearTimeout(room.timer);
+      // Due at once, so another process's sweep looks at the party (vacancy, expiry) soon.
+      departures.push(this.deps.deadlines.schedule(partyId, this.clock()).catch(() => undefined));
       for (const conn of room.conns) {
         departures.push(this.deps.store.markDisconnected(partyId, conn.id, conn.userId).catch(() => undefined));
         conn.close(1001, 'server shutting down');
@@ -359,7 +374,7 @@ export class LiveEngine {
     }
     await Promise.all(departures);
     await Promise.all([...this.inFlight]);
-    for (const room of this.rooms.values()) await (await room.subscribed)().catch(() => undefined);
+    for (const room of this.rooms.values()) await room.subscribed.then((unsubscribe) => unsubscribe()).catch(() => undefined);
     this.rooms.clear();
   }
 }

@@ -28,6 +28,8 @@ export interface ProgressionDeps {
 const RETRY_CONCLUDE_MS = 2_000;
 const SHOW_GRACE_MS = 2_000;
 export const JANITOR_MS = 60_000;
+/** How long a connection counts as present without a refresh (see LiveEngine). */
+export const PRESENCE_LEASE_MS = 30_000;
 
 const shownTag = (phase: Phase) => `${phase.status}:${phase.round}`;
 
@@ -43,6 +45,9 @@ export class Progression {
   /** Moves the party from `from` to `to` if nobody else did; on success publishes and schedules. */
   async applyTransition(partyId: string, from: Phase, to: Phase, event: StateEvent, before?: PartySnapshot): Promise<boolean> {
     const { store, deadlines } = this.deps;
+    // A lobby has no deadline entry: leave one before starting, so that if this process dies
+    // right after the start, a sweep still finds the party and times its first round.
+    if (from.status === 'lobby') await deadlines.schedule(partyId, this.clock() + SHOW_GRACE_MS);
     if (!(await store.transition(partyId, from, to))) return false;
     if (to.status === 'finished') {
       await this.conclude(partyId);
@@ -146,7 +151,10 @@ export class Progression {
       }
       return;
     }
-    const at = Math.min(due?.at ?? Infinity, vacancyAt ?? Infinity);
+    // A connected lobby has no deadline; look again after a presence lease, so a lobby whose
+    // sockets vanished with their process still expires.
+    const recheck = phase.status === 'lobby' ? now + PRESENCE_LEASE_MS : Infinity;
+    const at = Math.min(due?.at ?? Infinity, vacancyAt ?? Infinity, recheck);
     if (Number.isFinite(at)) await deadlines.schedule(partyId, at);
     else await deadlines.cancel(partyId);
   }

@@ -120,6 +120,7 @@ describe('loadConfig bad values', () => {
     ['negative PORT', { PORT: '-1' }],
     ['huge PORT', { PORT: '99999999999999999999999' }],
     ['PG_POOL_MAX zero', { PG_POOL_MAX: '0' }],
+    ['PG_POOL_MAX one (start-up needs two connections)', { PG_POOL_MAX: '1' }],
     ['PG_POOL_MAX above range', { PG_POOL_MAX: '201' }],
     ['LOBBY_TTL_SECONDS below range', { LOBBY_TTL_SECONDS: '4' }],
     ['ABANDON_SECONDS not a number', { ABANDON_SECONDS: 'soon' }],

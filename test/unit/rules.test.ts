@@ -336,3 +336,20 @@ describe('openRound', () => {
     expect(openRound(2, settings({ timeoutSeconds: 1 }), 5)).toEqual({ status: 'question', round: 2, openedAt: 5, deadline: 1005, revealEndsAt: null });
   });
 });
+
+describe('phaseRank', async () => {
+  const { phaseRank } = await import('../../src/game/rules.js');
+  it('grows with every transition of a party', () => {
+    const order = [
+      { status: 'lobby', round: 1 },
+      { status: 'question', round: 1 },
+      { status: 'reveal', round: 1 },
+      { status: 'question', round: 2 },
+      { status: 'reveal', round: 2 },
+      { status: 'finished', round: 2 },
+    ] as const;
+    for (let i = 1; i < order.length; i++) expect(phaseRank(order[i]!)).toBeGreaterThan(phaseRank(order[i - 1]!));
+    // An abandoned game finishes after the phase it was in.
+    expect(phaseRank({ status: 'finished', round: 1 })).toBeGreaterThan(phaseRank({ status: 'reveal', round: 1 }));
+  });
+});
