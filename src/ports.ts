@@ -36,6 +36,8 @@ export type AnswerOutcome =
 export interface PartyStore {
   /** Claims `code` for `partyId` among live parties; false when another live party holds it. */
   claimJoinCode(code: string, partyId: string, ttlMs: number): Promise<boolean>;
+  /** Gives a join code back if `partyId` still holds it (a party whose creation failed). */
+  releaseJoinCode(code: string, partyId: string): Promise<void>;
   /** The live party holding a join code, or null. */
   resolveJoinCode(code: string): Promise<string | null>;
   /**

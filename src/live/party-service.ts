@@ -79,11 +79,16 @@ export class PartyService {
         choices: shuffle([q.answer, q.choice1, q.choice2, q.choice3]),
       })),
     };
-    await parties.insertParty(db, meta, hash);
     try {
-      await store.create(meta, hash, ttlMs);
+      await parties.insertParty(db, meta, hash);
+      try {
+        await store.create(meta, hash, ttlMs);
+      } catch (err) {
+        await parties.deleteParty(db, partyId).catch(() => undefined);
+        throw err;
+      }
     } catch (err) {
-      await parties.deleteParty(db, partyId).catch(() => undefined);
+      await store.releaseJoinCode(joinCode, partyId).catch(() => undefined);
       throw err;
     }
     return { party_id: partyId, game_id: meta.gameId, join_code: joinCode, token };

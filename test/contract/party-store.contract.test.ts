@@ -114,6 +114,16 @@ export function partyStoreContract(name: string, make: () => Promise<PartyStoreH
       expect(await store.resolveJoinCode(code)).toBeNull();
     });
 
+    it('releaseJoinCode frees a code only for the party holding it', async () => {
+      const code = joinCode();
+      const holder = randomUUID();
+      expect(await store.claimJoinCode(code, holder, LONG_TTL)).toBe(true);
+      await store.releaseJoinCode(code, randomUUID()); // someone else: no effect
+      expect(await store.claimJoinCode(code, randomUUID(), LONG_TTL)).toBe(false);
+      await store.releaseJoinCode(code, holder);
+      expect(await store.claimJoinCode(code, randomUUID(), LONG_TTL)).toBe(true);
+    });
+
     it('after delete the code is free again, and a later delete of the old party does not release the new holder', async () => {
       const meta = await newParty();
       await store.delete(meta.partyId);

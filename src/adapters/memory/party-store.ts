@@ -47,6 +47,10 @@ export class MemoryPartyStore implements PartyStore {
     return true;
   }
 
+  async releaseJoinCode(code: string, partyId: string): Promise<void> {
+    if (this.codes.get(code)?.partyId === partyId) this.codes.delete(code);
+  }
+
   async resolveJoinCode(code: string): Promise<string | null> {
     const held = this.codes.get(code);
     if (!held || (held.expiresAt !== null && held.expiresAt <= this.clock())) return null;

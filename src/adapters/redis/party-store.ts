@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { EndedHow, PartyMeta, Phase, PartyStatus, RecordedAnswer } from '../../game/types.js';
 import type { AnswerOutcome, JoinOutcome, PartySnapshot, PartyStore, PartySummary } from '../../ports.js';
 import { joinCodeKey, partyKeys } from './keys.js';
-import { CONNECT, JOIN, MARK_SHOWN, MARK_VACANT, RECORD_ANSWER, TRANSITION } from './scripts.js';
+import { CONNECT, JOIN, MARK_SHOWN, MARK_VACANT, RECORD_ANSWER, RELEASE_CODE, TRANSITION } from './scripts.js';
 
 type Scripted = Redis & {
   quizJoin(k1: string, k2: string, k3: string, user: string, hash: string): Promise<string>;
@@ -12,6 +12,7 @@ type Scripted = Redis & {
   quizConnect(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, ...argv: string[]): Promise<string>;
   quizMarkVacant(k1: string, now: string): Promise<string>;
   quizMarkShown(k1: string, tag: string): Promise<number>;
+  quizReleaseCode(k1: string, partyId: string): Promise<number>;
 };
 
 function defineScripts(redis: Redis): Scripted {
@@ -23,6 +24,7 @@ function defineScripts(redis: Redis): Scripted {
     redis.defineCommand('quizConnect', { numberOfKeys: 6, lua: CONNECT });
     redis.defineCommand('quizMarkVacant', { numberOfKeys: 1, lua: MARK_VACANT });
     redis.defineCommand('quizMarkShown', { numberOfKeys: 1, lua: MARK_SHOWN });
+    redis.defineCommand('quizReleaseCode', { numberOfKeys: 1, lua: RELEASE_CODE });
   }
   return r;
 }
@@ -54,6 +56,10 @@ export class RedisPartyStore implements PartyStore {
 
   async claimJoinCode(code: string, partyId: string, ttlMs: number): Promise<boolean> {
     return (await this.redis.set(joinCodeKey(code), partyId, 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  async releaseJoinCode(code: string, partyId: string): Promise<void> {
+    await this.redis.quizReleaseCode(joinCodeKey(code), partyId);
   }
 
   async resolveJoinCode(code: string): Promise<string | null> {
@@ -249,11 +255,7 @@ export class RedisPartyStore implements PartyStore {
     const k = partyKeys(partyId);
     const code = await this.redis.hget(k.party, 'join_code');
     await this.redis.del(k.party, k.scores, k.tokens, k.answers, k.answered, k.presence);
-    if (code) {
-      // Only release the code if it still points at this party.
-      const holder = await this.redis.get(joinCodeKey(code));
-      if (holder === partyId) await this.redis.del(joinCodeKey(code));
-    }
+    if (code) await this.releaseJoinCode(code, partyId);
     this.metaCache.delete(partyId);
   }
 }

@@ -88,3 +88,9 @@ export const MARK_SHOWN = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 return redis.call('HSET', KEYS[1], 'shown', ARGV[1])
 `;
+
+/** KEYS: joincode. ARGV: partyId. Deletes the code only if that party still holds it. */
+export const RELEASE_CODE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
