@@ -4,6 +4,7 @@
  * loud line, unless REQUIRE_SERVICES=1, where a missing service fails the run.
  */
 import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import type { TestProject } from 'vitest/node';
@@ -33,6 +34,9 @@ async function reachRedis(): Promise<string | null> {
 }
 
 export default async function setup(project: TestProject) {
+  // The app serves the web client at `/`; build it so every route answers as in production.
+  const built = spawnSync(process.execPath, ['scripts/build-web.mjs'], { stdio: 'ignore' });
+  if (built.status !== 0) throw new Error('building the web client (scripts/build-web.mjs) failed');
   const problems: string[] = [];
   let dbName: string | null = null;
   const admin = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 3000 });

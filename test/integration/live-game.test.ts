@@ -392,7 +392,7 @@ describe.each(testModes())('live game over WebSocket (%s)', (mode) => {
     }
     // Sanity of the scanner itself: it does flag a leaking frame.
     expect(leaks([JSON.stringify({ type: 'state', status: 'question', correct_answer: 'x' })], ['x'])).toHaveLength(1);
-    expect(leaks([JSON.stringify({ type: 'score', user_id: 'u', score: 1, round: 1, note: answers[0] })], answers)).toHaveLength(1);
+    expect(leaks([JSON.stringify({ type: 'score', user_id: 'u', score: 1, round: 1, note: 'Quetzalcoatl' })], ['Quetzalcoatl'])).toHaveLength(1);
   });
 
   // ---------------------------------------------------------------------------------------
