@@ -28,6 +28,7 @@ export interface ProgressionDeps {
 const RETRY_CONCLUDE_MS = 2_000;
 const SHOW_GRACE_MS = 2_000;
 export const JANITOR_MS = 60_000;
+const JANITOR_PAGE = 200;
 /** How long a connection counts as present without a refresh (see LiveEngine). */
 export const PRESENCE_LEASE_MS = 30_000;
 
@@ -37,6 +38,7 @@ export class Progression {
   private readonly ticking = new Map<string, { again: boolean; done: Promise<void> }>();
   private readonly clock: () => number;
   stopped = false;
+  private janitorCursor: { createdAt: Date; partyId: string } | null = null;
 
   constructor(private readonly deps: ProgressionDeps) {
     this.clock = deps.clock;
@@ -205,9 +207,12 @@ export class Progression {
    */
   async expireForgottenLobbies(): Promise<void> {
     const cutoff = new Date(this.clock() - this.deps.config.lobbyTtlSeconds * 1000 - JANITOR_MS);
-    const candidates = await staleLiveParties(this.deps.db, cutoff, 200);
-    if (!candidates.length) return;
-    const present = new Set((await this.deps.store.summaries(candidates)).map((s) => s.partyId));
-    for (const partyId of candidates) if (!present.has(partyId)) await markEnded(this.deps.db, partyId, 'expired');
+    // Page by page from where the last run stopped, so long-running parties at the front of
+    // the list cannot hide the forgotten ones behind them.
+    const page = await staleLiveParties(this.deps.db, cutoff, JANITOR_PAGE, this.janitorCursor);
+    this.janitorCursor = page.length === JANITOR_PAGE ? page[page.length - 1]! : null;
+    if (!page.length) return;
+    const present = new Set((await this.deps.store.summaries(page.map((p) => p.partyId))).map((s) => s.partyId));
+    for (const { partyId } of page) if (!present.has(partyId)) await markEnded(this.deps.db, partyId, 'expired');
   }
 }

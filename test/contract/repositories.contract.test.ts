@@ -15,6 +15,7 @@ import {
   getPlayers,
   insertParty,
   PlayerWriter,
+  staleLiveParties,
   listLivePublic,
   markEnded,
   questionTexts,
@@ -277,6 +278,21 @@ export function repositoriesContract(name: string, make: () => Promise<Repositor
       );
       const both = await Promise.all([insertPlayer(db, meta.partyId, 'raced', 'h1'), insertPlayer(db, meta.partyId, 'raced', 'h2')]);
       expect(both.filter(Boolean)).toHaveLength(1);
+    });
+
+    it('staleLiveParties pages through old live parties with a cursor', async () => {
+      // Created in 2001 (a year nothing else uses), one second apart.
+      const base = Date.UTC(2001, 0, 1) + Math.floor(Math.random() * 1e9);
+      const metas = [];
+      for (let i = 0; i < 3; i++) metas.push(await party({ category: uniq('cs'), createdAt: base + i * 1000 }));
+      const before = new Date(base + 3000);
+      const after = { createdAt: new Date(base - 1), partyId: '00000000-0000-0000-0000-000000000000' };
+      const first = await staleLiveParties(db, before, 2, after);
+      expect(first.map((r) => r.partyId)).toEqual([metas[0]!.partyId, metas[1]!.partyId]);
+      const second = await staleLiveParties(db, before, 2, first[1]!);
+      expect(second.map((r) => r.partyId)).toEqual([metas[2]!.partyId]);
+      await markEnded(db, metas[0]!.partyId, 'expired');
+      expect((await staleLiveParties(db, before, 5, after)).map((r) => r.partyId)).toEqual([metas[1]!.partyId, metas[2]!.partyId]);
     });
 
     it('PlayerWriter batches concurrent inserts into one statement and reports each row', async () => {

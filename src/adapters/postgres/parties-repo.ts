@@ -130,12 +130,20 @@ export async function markEnded(db: Queryable, partyId: string, status: 'expired
 }
 
 /** Parties still `live` in PostgreSQL created before `before`: candidates for lobby expiry. */
-export async function staleLiveParties(db: Queryable, before: Date, limit: number): Promise<string[]> {
-  const { rows } = await db.query<{ party_id: string }>(
-    "SELECT party_id::text AS party_id FROM parties WHERE status = 'live' AND created_at < $1 ORDER BY created_at LIMIT $2",
-    [before, limit],
+export async function staleLiveParties(
+  db: Queryable,
+  before: Date,
+  limit: number,
+  after: { createdAt: Date; partyId: string } | null = null,
+): Promise<{ partyId: string; createdAt: Date }[]> {
+  const { rows } = await db.query<{ party_id: string; created_at: Date }>(
+    `SELECT party_id::text AS party_id, created_at FROM parties
+      WHERE status = 'live' AND created_at < $1
+        AND ($3::timestamptz IS NULL OR (created_at, party_id) > ($3::timestamptz, $4::uuid))
+      ORDER BY created_at, party_id LIMIT $2`,
+    [before, limit, after?.createdAt ?? null, after?.partyId ?? null],
   );
-  return rows.map((r) => r.party_id);
+  return rows.map((r) => ({ partyId: r.party_id, createdAt: r.created_at }));
 }
 
 /** Live public parties, newest first, optionally of one category. */
