@@ -3,16 +3,11 @@
  * token, receive typed messages, send answers, and reconnect with backoff. The web app,
  * the benchmark's load generator and the tests all use this one implementation.
  */
-import type { PartyStateView } from '../game/types.js';
+// Types only: the protocol's one definition, erased from the browser bundle.
+import type { ServerMessage, StateEvent } from '../game/protocol.js';
 
-export type StateEvent = 'connected' | 'question' | 'reveal' | 'player_joined' | 'finished';
-export type StateMessage = { type: 'state'; event: StateEvent } & PartyStateView;
-export type ServerMessage =
-  | StateMessage
-  | { type: 'score'; user_id: string; score: number; round: number }
-  | { type: 'answer_result'; round: number; correct: boolean; points: number; score: number }
-  | { type: 'error'; code: string; detail: string }
-  | { type: 'pong' };
+export type { ServerMessage, StateEvent };
+export type StateMessage = Extract<ServerMessage, { type: 'state' }>;
 
 /** The subset of the WebSocket API the client needs (browser WebSocket and `ws` both fit). */
 export interface SocketLike {

@@ -1,18 +1,31 @@
 /** Turns per-category stats into a strongest / weakest category and one line of advice. */
 
-export interface CategoryLine {
+/** One player's record in one category, as GET /api/players/{user_id}/stats reports it. */
+export interface CategoryStats {
   category: string;
+  games: number;
   answered: number;
   correct: number;
+  /** correct / answered, 0..1 */
   accuracy: number;
   avg_answer_ms: number | null;
   points: number;
 }
 
+/** What the feedback needs of a category's record. */
+export type CategoryLine = Omit<CategoryStats, 'games'>;
+
 export interface Feedback {
   strongest: string | null;
   weakest: string | null;
   message: string;
+}
+
+/** The body of GET /api/players/{user_id}/stats. */
+export interface PlayerStats {
+  user_id: string;
+  categories: CategoryStats[];
+  feedback: Feedback;
 }
 
 const pct = (x: number) => `${Math.round(x * 100)}%`;

@@ -5,16 +5,13 @@
  * transition; a sweep of the shared deadline index is the backstop.
  */
 import { randomBytes } from 'node:crypto';
-import type { Config } from '../config.js';
 import type { Logger } from '../adapters/index.js';
-import type { Database } from '../adapters/postgres/db.js';
-import type { Metrics } from '../metrics.js';
-import type { Bus, Deadlines, PartySnapshot, PartyStore } from '../ports.js';
+import type { PartySnapshot } from '../ports.js';
 import { judgeAnswer, nextTransition, phaseRank, startGame } from '../game/rules.js';
 import type { ClientMessage, ErrorCode, ServerMessage } from '../game/protocol.js';
 import type { PartyMeta, Phase } from '../game/types.js';
 import { openPayload, presencePayload, scorePayload, stateFrame, statePayload } from './envelope.js';
-import { JANITOR_MS, PRESENCE_LEASE_MS, Progression } from './progression.js';
+import { JANITOR_MS, PRESENCE_LEASE_MS, Progression, type ProgressionDeps } from './progression.js';
 import { digestMatches, tokenUser } from './tokens.js';
 
 /** One client connection, as the engine sees it (the gateway owns the socket). */
@@ -42,13 +39,8 @@ interface Room {
 
 /** Bus payload: a small JSON header for engines, a newline, then the client frame (maybe empty). */
 
-export interface EngineDeps {
-  config: Config;
-  store: PartyStore;
-  bus: Bus;
-  deadlines: Deadlines;
-  db: Database;
-  metrics: Metrics;
+/** What the engine needs: what progression needs, plus a logger; the clock is optional. */
+export interface EngineDeps extends Omit<ProgressionDeps, 'clock'> {
   log: Logger;
   clock?: () => number;
 }

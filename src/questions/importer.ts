@@ -2,7 +2,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { existsSync } from 'node:fs';
 import type { Database } from '../adapters/postgres/db.js';
 import { countQuestions, insertQuestions } from '../adapters/postgres/questions-repo.js';
 import type { Located, ParsedQuestions } from './formats.js';
@@ -30,11 +29,8 @@ export async function importParsed(db: Database, parsed: ParsedQuestions, source
   };
 }
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-/** data/questions at the project root, from src/questions or dist/src/questions. */
-export const BANK_DIR = [path.resolve(here, '../../data/questions'), path.resolve(here, '../../../data/questions')].find((d) =>
-  existsSync(d),
-) ?? path.resolve(here, '../../data/questions');
+/** data/questions at the project root. */
+export const BANK_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../data/questions');
 
 export async function readBank(dir = BANK_DIR): Promise<{ file: string; parsed: ParsedQuestions }[]> {
   const files = (await readdir(dir)).filter((f) => /\.(json|csv)$/i.test(f)).sort();

@@ -1,5 +1,8 @@
 /** The public HTTP API, as the web client uses it. Errors become ApiError with the server's code. */
 import type { PartyStateView } from '../game/types.js';
+import type { PlayerStats } from '../game/feedback.js';
+
+export type { PlayerStats };
 
 export interface Category { category: string; questions: number }
 export interface InitRequest {
@@ -11,21 +14,6 @@ export interface InitRequest {
 }
 export interface InitReply { party_id: string; game_id: string; join_code: string; token: string }
 export interface JoinReply { message: string; game_id: string; token: string }
-export interface CategoryStats {
-  category: string;
-  games: number;
-  answered: number;
-  correct: number;
-  accuracy: number;
-  avg_answer_ms: number | null;
-  points: number;
-}
-export interface PlayerStats {
-  user_id: string;
-  categories: CategoryStats[];
-  feedback: { strongest: string | null; weakest: string | null; message: string };
-}
-
 export class ApiError extends Error {
   constructor(readonly status: number, readonly code: string, detail: string) {
     super(detail);

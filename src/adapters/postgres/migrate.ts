@@ -4,23 +4,16 @@ import { fileURLToPath } from 'node:url';
 import Postgrator from 'postgrator';
 import type { Database, Queryable } from './db.js';
 
-export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../migrations');
-const MIGRATIONS_DIR_SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../migrations');
+/** migrations/ at the project root (the server always runs from its sources, see decisions.md). */
+export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../migrations');
 
 /** Key of the advisory lock that serialises start-up work across processes. */
 export const STARTUP_LOCK = 0x5157_4901;
 
-async function migrationsDir(): Promise<string> {
-  const { existsSync } = await import('node:fs');
-  // Running from src/ (tsx) or from dist/src/ (compiled): the folder is at the project root.
-  return existsSync(MIGRATIONS_DIR_SRC) ? MIGRATIONS_DIR_SRC : MIGRATIONS_DIR;
-}
-
 export async function migrate(session: Queryable & { exec(sql: string): Promise<void> }): Promise<number> {
-  const dir = await migrationsDir();
   const { rows } = await session.query<{ db: string }>('SELECT current_database() AS db');
   const postgrator = new Postgrator({
-    migrationPattern: path.join(dir, '*.sql').replaceAll('\\', '/'),
+    migrationPattern: path.join(MIGRATIONS_DIR, '*.sql').replaceAll('\\', '/'),
     driver: 'pg',
     database: rows[0]!.db,
     schemaTable: 'schema_migrations',

@@ -1,4 +1,5 @@
 /** Game results in PostgreSQL: the idempotent end-of-game write, stats, leaderboard, game records. */
+import type { CategoryStats } from '../../game/feedback.js';
 import type { PlayerScore, RecordedAnswer } from '../../game/types.js';
 import type { Database, Queryable } from './db.js';
 
@@ -75,16 +76,6 @@ export async function recordGame(db: Database, g: GameOutcome): Promise<boolean>
     }
     return true;
   });
-}
-
-export interface CategoryStats {
-  category: string;
-  games: number;
-  answered: number;
-  correct: number;
-  accuracy: number;
-  avg_answer_ms: number | null;
-  points: number;
 }
 
 export async function playerStats(db: Queryable, userId: string): Promise<CategoryStats[]> {
